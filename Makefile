@@ -1,0 +1,39 @@
+# The course kit's commands. Every target that needs Python installs what it
+# needs into .venv first, so a machine with only python3 can run them all.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSIGNMENT := gradient_checking
+
+.PHONY: setup demo test release figures lab lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m scripts.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+release: $(STAMP)
+	$(BIN)/python -m scripts.regenerate_release
+
+figures: $(STAMP)
+	$(BIN)/python -m scripts.make_figures
+
+lab: $(STAMP)
+	cd release/$(ASSIGNMENT) && ../../$(BIN)/jupyter lab
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
