@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSIGNMENT := gradient_checking
+# nbgrader starts `alembic` and kernels by name: find them in the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: setup demo test release figures lab lint clean
 

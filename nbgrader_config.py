@@ -11,10 +11,6 @@ c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 c.CourseDirectory.course_id = "gradient-checking"
 c.CourseDirectory.root = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
 
-# The assignment, so that `nbgrader generate_assignment gradient_checking`
-# can create its gradebook entry without a separate `db assignment add`.
-c.CourseDirectory.db_assignments = [dict(name="gradient_checking")]
-
 # Files that belong to the instructor's machine, not to a student's folder.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints",

@@ -93,7 +93,8 @@ def centered_difference(directory):
     ax.set_ylim(0.4, 3.2)
     ax.set_xlabel(r"$\theta$")
     ax.set_ylabel(r"$J$")
-    ax.set_title("Centered difference: error shrinks like $\\varepsilon^2$, one-sided only like $\\varepsilon$",
+    ax.set_title("Centered difference: error shrinks like $\\varepsilon^2$, "
+                 "one-sided only like $\\varepsilon$",
                  fontsize=11)
     ax.legend(loc="upper left", fontsize=10, frameon=False)
     return _save(fig, "centered_difference.svg", directory)

@@ -1,0 +1,82 @@
+"""Scratch copies of the course directory, and nbgrader run inside them.
+
+The repository root is the real course directory.  The demo and the tests
+work on a throw-away copy of it, so that grading leaves the repository (and
+its ``release/``) exactly as it was.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "gradient_checking"
+NOTEBOOK = "Gradient_Checking"
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command exited with an error; the message holds its output."""
+
+
+def make_course(destination, with_release=False):
+    """Copy the course (config, source with helpers resolved) into ``destination``.
+
+    Symbolic links in ``source/`` are followed, so the copy stands on its own.
+    With ``with_release`` the committed ``release/`` is copied too.
+    """
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", destination / "nbgrader_config.py")
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(REPO / "source", destination / "source", symlinks=False, ignore=ignore)
+    if with_release:
+        shutil.copytree(REPO / "release", destination / "release", ignore=ignore)
+    return destination
+
+
+def tool_environment():
+    """The environment with this interpreter's ``bin`` first on PATH: nbgrader
+    starts ``alembic`` and the kernel by name, and they live beside it."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def nbgrader(course, *arguments, check=True, timeout=1800):
+    """Run ``nbgrader <arguments>`` in ``course`` and return the finished process.
+
+    nbgrader writes its log to stderr; when ``check`` is set a failing command
+    raises ``NbgraderError`` carrying that log, so a test failure shows why.
+    """
+    process = subprocess.run(
+        [*NBGRADER, *arguments], cwd=course, capture_output=True, text=True,
+        timeout=timeout, env=tool_environment(),
+    )
+    if check and process.returncode != 0:
+        raise NbgraderError(
+            f"nbgrader {' '.join(arguments)} exited with {process.returncode}\n"
+            f"--- stdout\n{process.stdout}\n--- stderr\n{process.stderr}"
+        )
+    return process
+
+
+def generate_release(course):
+    """``nbgrader generate_assignment`` for the course's assignment."""
+    return nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+
+
+def submit(course, student, notebook):
+    """Place ``notebook`` (a NotebookNode) as ``student``'s submission, with the
+    helper files of the release beside it, as nbgrader's exchange would."""
+    import nbformat
+
+    folder = Path(course) / "submitted" / student / ASSIGNMENT
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(Path(course) / "release" / ASSIGNMENT, folder,
+                    ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
+    return folder

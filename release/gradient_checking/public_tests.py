@@ -1,0 +1,208 @@
+"""Public tests for the Gradient Checking assignment.
+
+Each test takes the function you wrote, runs it on known inputs and checks
+the type, the shape and the value of what it returns.  When something is
+wrong it raises an ``AssertionError`` whose message says what was expected,
+what came back and, where a wrong value has a known cause, what to look at.
+
+The autograder runs more tests than these, on other inputs: passing here is
+necessary, not sufficient.
+"""
+
+import numbers
+
+import numpy as np
+
+from testCases import gradient_check_n_test_case
+
+GREEN = "\033[92m"
+RESET = "\033[0m"
+
+#: The verdict threshold the notebook's messages use.
+THRESHOLD = 2e-7
+
+#: Relative differences of ``gradient_check_n`` on the test case, for each
+#: state of ``backward_propagation_n``.  A correct check returns one of them.
+EXPECTED_N = {
+    "as given (both bugs)": 0.2850931567761623,
+    "with dW2 fixed, db1 still wrong": 0.2544229712458523,
+    "with db1 fixed, dW2 still wrong": 0.17344196893145924,
+}
+#: After both fixes the value is about 1.19e-07; its last digits depend on
+#: the order of floating-point operations, so a window is accepted.
+FIXED_N = 1.1890913024229996e-07
+FIXED_N_WINDOW = (1.0e-07, 1.4e-07)
+
+#: Values a wrong ``gradient_check_n`` returns on the test case with the
+#: given backward pass, and what each one points to.
+KNOWN_MISTAKES_N = {
+    0.28807918174985225: (
+        "gradapprox is twice too large: divide (J_plus - J_minus) by 2 * epsilon, not by epsilon"
+    ),
+    0.5177906384974295: (
+        "gradapprox is half what it should be: either J_minus is evaluated at theta instead of "
+        "theta - epsilon (a one-sided difference divided by 2 * epsilon), or theta_plus and "
+        "theta_minus are the same array, so the second nudge undoes the first. Use np.copy for each"
+    ),
+}
+
+
+def _passed():
+    print(f"{GREEN}All tests passed.{RESET}")
+
+
+def _check_scalar(value, function):
+    """Fail unless ``value`` is a single real number (int, float, NumPy scalar)."""
+    if isinstance(value, np.ndarray):
+        raise AssertionError(
+            f"{function} returned an ndarray of shape {value.shape}; return a float "
+            "(np.linalg.norm of a vector already gives one)"
+        )
+    if isinstance(value, (tuple, list, dict)):
+        raise AssertionError(
+            f"{function} returned a {type(value).__name__}; return a single number"
+        )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise AssertionError(
+            f"{function} returned {value!r} of type {type(value).__name__}; return a number"
+        )
+    if not np.isfinite(value):
+        raise AssertionError(f"{function} returned {value}; expected a finite number")
+
+
+def _explain_difference(difference, function):
+    """A message for a relative difference with a recognisable wrong value."""
+    if difference == 0.0:
+        return (
+            f"{function} returned exactly 0.0: grad and gradapprox are the same numbers. "
+            "Compute grad with the backward propagation, not from gradapprox"
+        )
+    if difference > 1.0:
+        return (
+            f"{function} returned {difference!r}, above 1, which a relative difference can "
+            "never be: divide the numerator by np.linalg.norm(grad) + np.linalg.norm(gradapprox)"
+        )
+    if abs(difference - 1.0) < 1e-6:
+        return (
+            f"{function} returned {difference!r}, almost exactly 1: gradapprox is tiny. "
+            "Check the precedence in (J_plus - J_minus) / (2 * epsilon): "
+            "'/ 2 * epsilon' multiplies by epsilon instead of dividing"
+        )
+    if abs(difference - 1 / 3) < 1e-6:
+        return (
+            f"{function} returned {difference!r}, which is 1/3: one of grad and gradapprox is "
+            "twice the other. Look for a missing or extra factor 2, or a one-sided difference "
+            "(J_plus - J) divided by 2 * epsilon"
+        )
+    return None
+
+
+def forward_propagation_test(target):
+    """Check J = theta * x for a few (x, theta) pairs."""
+    for x, theta in [(2, 4), (3, -1.5), (-0.5, 10.0)]:
+        J = target(x, theta)
+        _check_scalar(J, "forward_propagation")
+        expected = theta * x
+        if not np.isclose(J, expected, rtol=1e-12, atol=0):
+            hint = ""
+            if np.isclose(J, theta + x):
+                hint = " (that is theta + x: the cost is the product theta * x)"
+            elif np.isclose(J, x):
+                hint = " (that is x, the derivative: forward propagation returns the cost J itself)"
+            raise AssertionError(
+                f"forward_propagation(x={x}, theta={theta}) returned {J!r}; expected {expected!r}{hint}"
+            )
+    _passed()
+
+
+def backward_propagation_test(target):
+    """Check dJ/dtheta = x for a few (x, theta) pairs."""
+    for x, theta in [(3, 4), (2, -7.0), (-1.25, 0.5)]:
+        dtheta = target(x, theta)
+        _check_scalar(dtheta, "backward_propagation")
+        if not np.isclose(dtheta, x, rtol=1e-12, atol=0):
+            hint = ""
+            if np.isclose(dtheta, theta * x):
+                hint = " (that is J itself: the derivative of theta * x with respect to theta is x)"
+            elif np.isclose(dtheta, theta):
+                hint = " (that is theta: differentiate with respect to theta, not x)"
+            raise AssertionError(
+                f"backward_propagation(x={x}, theta={theta}) returned {dtheta!r}; expected {x!r}{hint}"
+            )
+    _passed()
+
+
+def gradient_check_test(target):
+    """Check the 1-D relative difference at x=3, theta=4 and x=2, theta=4."""
+    expectations = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}
+    for (x, theta), expected in expectations.items():
+        difference = target(x, theta, 1e-7)
+        _check_scalar(difference, "gradient_check")
+        if not np.isclose(difference, expected, rtol=1e-3, atol=0):
+            reason = _explain_difference(difference, "gradient_check")
+            if reason is None and np.isclose(difference, 2 * x * expected, rtol=1e-3):
+                reason = (
+                    f"gradient_check returned {difference!r}, which is the numerator "
+                    "np.linalg.norm(grad - gradapprox) alone: divide it by the sum of the norms"
+                )
+            if reason is None:
+                reason = (
+                    f"gradient_check(x={x}, theta={theta}) returned {difference!r}; "
+                    f"expected about {expected!r}"
+                )
+            raise AssertionError(reason)
+    target(3, 4, 1e-7, print_msg=True)
+    _passed()
+
+
+def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
+    """Check the N-D relative difference on the test case.
+
+    ``forward_propagation_n`` and ``backward_propagation_n`` are the notebook's
+    functions: the expected value depends on whether the backward pass still has
+    its bugs, and every state of it is recognised.
+    """
+    X, Y, parameters = gradient_check_n_test_case()
+    before = {name: value.copy() for name, value in parameters.items()}
+    _, cache = forward_propagation_n(X, Y, parameters)
+    gradients = backward_propagation_n(X, Y, cache)
+
+    difference = target(parameters, gradients, X, Y, 1e-7)
+    _check_scalar(difference, "gradient_check_n")
+    for name, value in parameters.items():
+        if not np.array_equal(value, before[name]):
+            raise AssertionError(
+                f"gradient_check_n changed parameters['{name}']: nudge a copy of the "
+                "parameter vector (np.copy), never the parameters you were given"
+            )
+
+    recognised = [state for state, value in EXPECTED_N.items()
+                  if np.isclose(difference, value, rtol=1e-6, atol=0)]
+    fixed = FIXED_N_WINDOW[0] <= difference <= FIXED_N_WINDOW[1]
+    if not recognised and not fixed:
+        reason = _explain_difference(difference, "gradient_check_n")
+        for value, hint in KNOWN_MISTAKES_N.items():
+            if reason is None and np.isclose(difference, value, rtol=1e-6, atol=0):
+                reason = f"gradient_check_n returned {difference!r}: {hint}"
+        if reason is None:
+            reason = (
+                f"gradient_check_n returned {difference!r}; with the given backward pass "
+                f"expected {EXPECTED_N['as given (both bugs)']!r}, and about {FIXED_N:.3g} "
+                "once both bugs are fixed"
+            )
+        raise AssertionError(reason)
+
+    zero_gradients = {name: np.zeros_like(value) for name, value in gradients.items()}
+    difference_zero = target(parameters, zero_gradients, X, Y, 1e-7)
+    _check_scalar(difference_zero, "gradient_check_n")
+    if not np.isclose(difference_zero, 1.0, rtol=1e-9, atol=0):
+        raise AssertionError(
+            f"With all-zero gradients gradient_check_n returned {difference_zero!r}; expected "
+            "1.0. It must compare gradapprox with the gradients it is given "
+            "(gradients_to_vector(gradients)), not compute its own"
+        )
+
+    target(parameters, gradients, X, Y, 1e-7, print_msg=True)
+    if recognised and recognised[0] != "as given (both bugs)":
+        print(f"Your check is right; the backward pass is {recognised[0]}.")
+    _passed()

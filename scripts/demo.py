@@ -1,0 +1,54 @@
+"""The main job: one grading round of the course, end to end, in a scratch folder.
+
+1. copy the course and generate the student release with nbgrader;
+2. hand in four sample submissions: a complete one, a blank one, one whose
+   backward pass is still unfixed, one with a mistake in gradient_check_n;
+3. ``nbgrader autograde``, ``generate_feedback`` and ``export``, as an
+   instructor would run them;
+4. print the score of every student on every graded cell.
+
+The repository is not touched.  Run with ``make demo``; pass a folder to keep
+the course there (``python -m scripts.demo /tmp/my-course``).
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from grading.course import ASSIGNMENT, generate_release, make_course, nbgrader, submit
+from grading.scores import cell_scores, format_table
+from grading.submissions import sample_submissions
+
+
+def run(course):
+    course = make_course(course)
+    print(f"course directory: {course}")
+    print("nbgrader generate_assignment ...")
+    generate_release(course)
+    for student, notebook in sample_submissions(course).items():
+        submit(course, student, notebook)
+    print("nbgrader autograde ...")
+    nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    print("nbgrader generate_feedback ...")
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
+    print("nbgrader export ...")
+    nbgrader(course, "export", "--to", str(course / "grades.csv"))
+
+    print()
+    print(format_table(cell_scores(f"sqlite:///{course / 'gradebook.db'}")))
+    print()
+    feedback = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    print(f"feedback: {len(feedback)} HTML files under {course / 'feedback'}")
+    print(f"grades:   {course / 'grades.csv'}")
+    return course
+
+
+def main(argv):
+    if len(argv) > 1:
+        run(Path(argv[1]).resolve())
+    else:
+        run(Path(tempfile.mkdtemp(prefix="gradient-checking-demo-")))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,28 @@
+"""Regenerate ``release/`` from ``source/`` with ``nbgrader generate_assignment``.
+
+Generation runs in a scratch copy of the course, so no gradebook or log is
+left in the repository; the result then replaces ``release/``.  Run with
+``make release`` after every change to ``source/`` or to a helper module, and
+commit the result.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from grading.course import REPO, generate_release, make_course
+
+
+def regenerate(repo=REPO):
+    with tempfile.TemporaryDirectory(prefix="gc-release-") as scratch:
+        course = make_course(Path(scratch) / "course")
+        generate_release(course)
+        target = Path(repo) / "release"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(course / "release", target)
+    return target
+
+
+if __name__ == "__main__":
+    print(f"regenerated {regenerate()}")
