@@ -208,7 +208,9 @@ class BlockReport:
                     "is its gradient ever filled in?")
         if not np.any(self.gradapprox):
             return f"{self.band}: the cost does not depend on {self.name}, yet grad is not zero"
-        kinks = f"; {len(self.kinks)} checked entries straddle a kink" if self.kinks else ""
+        kinks = ""
+        if self.kinks:
+            kinks = f"; {_straddle(len(self.kinks))} a kink"
         if self.sign_flip:
             return f"{self.band}: grad = -gradapprox, a flipped sign{kinks}"
         if self.factor is not None:
@@ -418,16 +420,21 @@ def _match_gradients(parameters, gradients):
                    "('W1') or with a 'd' prefix ('dW1')")
 
 
+def _straddle(count):
+    return f"{count} checked {'entry straddles' if count == 1 else 'entries straddle'}"
+
+
 def _kink_warning(blocks):
     crossings = [(label, where) for b in blocks for label, where in b.kinks]
     if not crossings:
         return []
     shown = ", ".join(f"{label} (moves {where} across 0)" for label, where in crossings[:5])
     more = f" and {len(crossings) - 5} more" if len(crossings) > 5 else ""
-    message = (f"{len(crossings)} checked entries straddle a kink: {shown}{more}. Between "
-               "theta-eps and theta+eps a ReLU input changes sign, so the centered difference mixes "
-               "two slopes and says nothing about the backward pass. Check at another point, with "
-               "fewer examples, or with a smaller epsilon")
+    message = (f"{_straddle(len(crossings))} a kink: {shown}{more}. Between theta-eps and "
+               "theta+eps a ReLU input changes sign, so the centered difference mixes two slopes "
+               "and says nothing about the backward pass. "
+               "Check again at another point or with fewer examples (a smaller epsilon helps only "
+               "while it stays clear of round-off)")
     return [message]
 
 
