@@ -206,3 +206,50 @@ def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
     if recognised and recognised[0] != "as given (both bugs)":
         print(f"Your check is right; the backward pass is {recognised[0]}.")
     _passed()
+
+
+#: Norm and sum of each block of the true gradient on the test case: enough to
+#: recognise a right backward pass, and to say by how much a wrong block is off,
+#: without giving the formula away.
+TRUE_GRADIENT_FINGERPRINT = {
+    "dW1": (2.06381408628576, -3.6754494240639577),
+    "db1": (0.6436147528058223, 0.6966020092477677),
+    "dW2": (1.2907498740798033, 1.7351564990873243),
+    "db2": (0.1976334252390789, 0.1976334252390789),
+    "dW3": (2.244042377990228, 2.244042377990228),
+    "db3": (0.212257527082733, 0.212257527082733),
+}
+
+
+def backward_propagation_n_test(target, forward_propagation_n):
+    """Check the corrected backward pass on the test case, block by block."""
+    X, Y, parameters = gradient_check_n_test_case()
+    _, cache = forward_propagation_n(X, Y, parameters)
+    gradients = target(X, Y, cache)
+    if not isinstance(gradients, dict):
+        raise AssertionError(
+            f"backward_propagation_n returned a {type(gradients).__name__}; return the dictionary "
+            "of gradients"
+        )
+    problems = []
+    for name, (norm, total) in TRUE_GRADIENT_FINGERPRINT.items():
+        if name not in gradients:
+            problems.append(f"{name} is missing from the returned dictionary")
+            continue
+        block = np.asarray(gradients[name], dtype=float)
+        shape = parameters[name[1:]].shape
+        if block.shape != shape:
+            problems.append(f"{name} has shape {block.shape}; expected {shape}, the shape of {name[1:]}")
+            continue
+        got_norm, got_total = float(np.linalg.norm(block)), float(np.sum(block))
+        if np.isclose(got_norm, norm, rtol=1e-9) and np.isclose(got_total, total, rtol=1e-9):
+            continue
+        factor = got_norm / norm
+        if np.isclose(got_total, factor * total, rtol=1e-6) and abs(factor - 1) > 1e-6:
+            problems.append(f"{name} is {factor:.4g} times the true gradient: "
+                            "look for a constant that does not belong in its formula")
+        else:
+            problems.append(f"{name} is wrong (norm {got_norm:.6g}, expected {norm:.6g})")
+    if problems:
+        raise AssertionError("backward_propagation_n on the test case:\n  " + "\n  ".join(problems))
+    _passed()

@@ -1,0 +1,162 @@
+"""nbgrader end to end: validate, generate, autograde, feedback, export.
+
+Every scenario runs the real nbgrader command line in a scratch copy of the
+course directory.
+"""
+
+import csv
+import filecmp
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, nbgrader
+
+POINTS = {
+    "test_ex1_forward_propagation": 1,
+    "test_ex2_backward_propagation": 1,
+    "test_ex3_gradient_check": 1,
+    "test_ex3_gradient_check_nonlinear": 1,
+    "test_ex4_gradient_check_n": 2,
+    "test_ex4_gradient_check_n_wrong_gradients": 2,
+    "test_ex5_fixed_backward_propagation_n": 2,
+}
+LOST = {
+    "complete": set(),
+    "blank": set(POINTS),
+    "unfixed_backward": {"test_ex5_fixed_backward_propagation_n"},
+    "gradient_check_n_mistake": {"test_ex4_gradient_check_n",
+                                 "test_ex4_gradient_check_n_wrong_gradients"},
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("generated") / "course")
+    generate_release(course)
+    return course
+
+
+def tree(root):
+    return sorted(p.relative_to(root) for p in Path(root).rglob("*")
+                  if "__pycache__" not in p.parts)
+
+
+def test_release_is_exactly_what_generation_produces(generated):
+    fresh, committed = generated / "release", REPO / "release"
+    assert tree(fresh) == tree(committed), "run `make release` and commit release/"
+    for relative in tree(fresh):
+        if (fresh / relative).is_file():
+            assert filecmp.cmp(fresh / relative, committed / relative, shallow=False), (
+                f"release/{relative} is stale: run `make release` and commit release/")
+
+
+def _regions(text, begin, end):
+    """Lines inside begin/end marker regions of ``text``."""
+    inside, lines = False, []
+    for line in text.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside and line.strip():
+            lines.append(line.strip())
+    return lines
+
+
+def test_release_contains_no_solution_and_no_hidden_test():
+    source = nbformat.read(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    release_text = (REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in release_text
+    secret, shown = set(), set()
+    for cell in source.cells:
+        hidden = (_regions(cell.source, "BEGIN SOLUTION", "END SOLUTION")
+                  + _regions(cell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+        secret.update(hidden)
+        inside = False
+        for line in cell.source.split("\n"):
+            if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                inside = False
+            elif not inside:
+                shown.add(line.strip())
+    # A secret line that also stands outside every region (the buggy backward pass
+    # shares most of exercise 5's solution) is no secret; every other must be absent.
+    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    release_lines = {line.strip() for cell in release.cells for line in cell.source.split("\n")}
+    leaked = sorted((secret - shown) & release_lines)
+    assert leaked == []
+    assert "dW2 = 1.0 / m * np.dot(dZ2, A1.T)" in secret, "the fix of exercise 5 is a solution line"
+    assert "dW2 = 1.0 / m * np.dot(dZ2, A1.T)" not in release_lines
+
+
+def test_release_keeps_the_helpers_and_figures():
+    folder = REPO / "release" / ASSIGNMENT
+    for name in ("gc_utils.py", "testCases.py", "public_tests.py"):
+        assert (folder / name).read_bytes() == (REPO / name).read_bytes(), f"{name} is stale"
+    notebook_text = (folder / f"{NOTEBOOK}.ipynb").read_text()
+    for image in (REPO / "source" / ASSIGNMENT / "images").glob("*.svg"):
+        assert (folder / "images" / image.name).is_file()
+        assert f"images/{image.name}" in notebook_text
+
+
+def test_validate_passes_on_the_instructor_notebook(generated):
+    result = nbgrader(generated, "validate", f"source/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+
+
+def test_validate_invert_on_the_release_passes_no_test(generated):
+    result = nbgrader(generated, "validate", "--invert", f"release/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
+    assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
+
+
+def test_release_cells_are_read_only_where_given():
+    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    meta = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader for c in release.cells
+            if "nbgrader" in c.metadata}
+    for grade_id in ("imports", "forward_propagation_n", "backward_propagation_n", *POINTS):
+        assert meta[grade_id]["locked"], f"{grade_id} must be read-only"
+    assert sum(meta[g].get("points", 0) for g in POINTS) == 10
+    for grade_id, points in POINTS.items():
+        assert meta[grade_id]["points"] == points
+
+
+@pytest.mark.parametrize("student", sorted(LOST))
+def test_autograde_scores(demo_course, student):
+    _, scores = demo_course
+    got = {grade_id: score for grade_id, (score, _) in scores[student].items()}
+    expected = {grade_id: (0 if grade_id in LOST[student] else points)
+                for grade_id, points in POINTS.items()}
+    assert got == expected
+
+
+def test_feedback_is_written_for_every_student(demo_course):
+    course, _ = demo_course
+    for student in LOST:
+        html = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+        total = 10 - sum(POINTS[g] for g in LOST[student])
+        assert f"Score: {total:.1f} / 10.0" in html or f"{total:.1f} / 10.0" in html, student
+    unfixed = (course / "feedback" / "unfixed_backward" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    assert "disagrees with the centered differences" in unfixed
+
+
+def test_export_writes_one_row_per_student(demo_course):
+    course, _ = demo_course
+    with open(course / "grades.csv") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(LOST)
+    for student, lost in LOST.items():
+        assert float(rows[student]["score"]) == 10 - sum(POINTS[g] for g in lost)
+        assert float(rows[student]["max_score"]) == 10
+
+
+def test_graded_notebooks_are_real_notebooks(demo_course):
+    course, _ = demo_course
+    for student in LOST:
+        path = course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        nbformat.validate(nbformat.read(path, as_version=4))
+        json.loads(path.read_text())
