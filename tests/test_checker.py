@@ -182,6 +182,18 @@ def test_an_error_that_is_not_a_multiple_gets_no_factor_and_names_its_worst_coor
     assert report["v"].band == "excellent"
 
 
+def test_a_single_entry_or_a_diluted_error_is_not_called_a_clean_multiple():
+    cost, parameters, gradients = quadratic()
+    wobble = np.sin(np.arange(12)).reshape(3, 4)
+    gradients["dA"] = gradients["dA"] + 1e-3 * np.abs(gradients["dA"]).max() * wobble
+    report = check_gradients(cost, parameters, gradients, 1e-6)
+    assert report["A"].band in ("suspicious", "wrong")
+    assert report["A"].factor is None
+    one = check_gradients(lambda p: 0.5 * np.sum(p["c"] ** 2), {"c": np.array([2.0])},
+                          {"dc": np.array([6.0])})
+    assert one["c"].band == "wrong" and one["c"].factor is None
+
+
 def test_worst_coordinates_carry_their_indices_in_the_course_network():
     X, Y, parameters = gradient_check_n_test_case()
     _, cache = forward(X, Y, parameters)
@@ -264,6 +276,7 @@ def test_directional_check_per_block_finds_db1(medium):
     cost, parameters, gradients = medium
     report = check_directions(cost, parameters, gradients, directions=2, seed=1)
     assert list(report.blocks) == list(KEYS)
+    assert report["b1"].labels == ["b1 direction 0", "b1 direction 1"]
     assert report.cost_evaluations == 2 * 2 * 6 + 2
     assert report.wrong == ["b1"]
     assert report["b1"].factor == pytest.approx(4, rel=1e-5)
