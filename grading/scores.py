@@ -21,9 +21,9 @@ def cell_scores(db_url, course_id="gradient-checking"):
 
 
 LABEL_WORDS = [
-    ("test_", ""), ("_fixed_backward_propagation_n", " fix"), ("_forward_propagation", ""),
+    ("test_", ""), ("_wrong_gradients", " wrong-grads"), ("_nonlinear", " nonlinear"),
+    ("_fixed_backward_propagation_n", " fix"), ("_forward_propagation", ""),
     ("_backward_propagation", ""), ("_gradient_check_n", ""), ("_gradient_check", ""),
-    ("_wrong_gradients", " wrong-grads"), ("_nonlinear", " nonlinear"),
 ]
 
 
