@@ -29,3 +29,53 @@ c.Execute.startup_timeout = 60
 # Outputs kept per cell in graded notebooks.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
+
+# --- Fair, robust and confined autograding (grading/preprocessors.py, grading/sandbox.py) ---
+# The kit's preprocessors live beside this file; a copy of this file without
+# them (a bare scratch course) grades with plain nbgrader and says so.
+import sys as _sys  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+if str(_Path(__file__).resolve().parent) not in _sys.path:
+    _sys.path.insert(0, str(_Path(__file__).resolve().parent))
+try:
+    from grading import preprocessors as _grading
+except ImportError as _error:
+    print(f"[grading] *** grading/ not found beside nbgrader_config.py ({_error}): plain nbgrader, "
+          "no sandbox, no fault tolerance ***", file=_sys.stderr)
+else:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearHiddenTests,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    # A file that is not a notebook is graded as an empty notebook (0 points), not a crash.
+    c.Autograde.exporter_class = _grading.TolerantNotebookExporter
+    c.Autograde.autograde_preprocessors = [
+        _grading.RemoveShadowingFiles,  # no submitted gc_utils/ or numpy.py in place of the real ones
+        _grading.GuardedExecute,        # sandbox, limits, numpy restored, restart after a dead kernel
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        _grading.LimitOutputBytes,      # bytes, not only lines
+        _grading.FairStreams,           # a warning on stderr does not fail a test cell
+        SaveAutoGrades,
+        _grading.ScoreDeletedCells,     # a deleted test cell scores 0, not "needs manual grading"
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    # Feedback: no hidden test source, neither in cells nor in tracebacks.
+    c.GenerateFeedback.preprocessors = [
+        GetGrades, ClearHiddenTests, _grading.HideTestTracebacks, CSSHTMLHeaderPreprocessor,
+    ]
+    # "auto": sandboxed where bubblewrap works, one loud warning where not.
+    c.GuardedExecute.sandbox = "auto"
+    c.GuardedExecute.memory_limit = 2 * 1024 ** 3
+    c.GuardedExecute.cpu_limit = 600
+    c.LimitOutputBytes.max_bytes = 64 * 1024

@@ -1,0 +1,131 @@
+"""Start an IPython kernel for autograding, with limits and a tamper guard.
+
+This file runs as a script inside the grading kernel (inside the sandbox when
+there is one), so it imports nothing from the kit.  Before any student code
+runs it:
+
+1. sets resource limits (address space, CPU seconds, file size), so a memory
+   bomb ends in a MemoryError or a dead kernel instead of a dead machine;
+2. imports numpy and the course's helper modules from the notebook's own
+   folder, then records the attributes of those modules, of ``builtins`` and
+   of ``math``, and the code of their functions;
+3. installs a restore function in ``builtins`` under a random name that the
+   grader passes in a file it deletes at once.  The grader calls it before each
+   test cell: anything a solution cell replaced (``np.isclose = lambda *a: True``,
+   ``builtins.abs = ...``, ``np.linalg.norm.__code__ = ...``) is put back, and
+   the names are reported so the instructor sees who tried.
+
+This is not a security boundary (code in the same process can always undo
+it); the sandbox is.  It makes the hidden tests run against real numpy.
+
+Usage: python kernel_guard.py TOKEN_FILE ipykernel-arguments...
+Limits come from GC_GRADER_LIMIT_AS / _CPU / _FSIZE (bytes, seconds, bytes),
+helper modules from GC_GRADER_PRELOAD (comma-separated names).
+"""
+
+import builtins
+import importlib
+import os
+import sys
+import types
+
+# Names IPython itself rebinds in builtins while it runs cells.
+IPYTHON_BUILTINS = {"_", "__", "___", "get_ipython", "exit", "quit", "display",
+                    "__IPYTHON__", "__IPYTHON__active", "__builtins__"}
+ALWAYS_GUARDED = ("builtins", "math", "cmath", "operator", "numbers", "numpy")
+
+
+def set_limits():
+    import resource
+
+    for env, limit in (("GC_GRADER_LIMIT_AS", resource.RLIMIT_AS),
+                       ("GC_GRADER_LIMIT_CPU", resource.RLIMIT_CPU),
+                       ("GC_GRADER_LIMIT_FSIZE", resource.RLIMIT_FSIZE)):
+        value = int(os.environ.pop(env, "0") or 0)
+        if value > 0:
+            resource.setrlimit(limit, (value, value))
+
+
+def import_clean(names):
+    """Import ``names`` with the notebook folder off sys.path first for
+    library modules, so a submitted ``numpy.py`` cannot stand in for numpy;
+    the course helpers are imported from the folder on purpose."""
+    here = os.getcwd()
+    saved = list(sys.path)
+    sys.path[:] = [p for p in sys.path if p not in ("", here)]
+    try:
+        for name in ALWAYS_GUARDED:
+            importlib.import_module(name)
+    finally:
+        sys.path[:] = saved
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a helper that fails here fails visibly in the notebook
+            pass
+
+
+def guarded_modules(helpers):
+    names = set(ALWAYS_GUARDED) | set(helpers)
+    names |= {name for name in sys.modules if name.startswith("numpy.")}
+    return {name: sys.modules[name] for name in sorted(names) if name in sys.modules}
+
+
+def snapshot(modules):
+    state = {}
+    for name, module in modules.items():
+        attrs = dict(vars(module))
+        code = {key: (value.__code__, value.__defaults__, value.__kwdefaults__)
+                for key, value in attrs.items() if isinstance(value, types.FunctionType)}
+        state[name] = (module, attrs, code)
+    return state
+
+
+def make_restore(state):
+    def restore():
+        changed = []
+        for name, (module, attrs, code) in state.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+                changed.append(f"sys.modules[{name!r}]")
+            current = vars(module)
+            for key, value in attrs.items():
+                if name == "builtins" and key in IPYTHON_BUILTINS:
+                    continue
+                if current.get(key, restore) is not value:
+                    setattr(module, key, value)
+                    changed.append(f"{name}.{key}")
+            for key, (func_code, defaults, kwdefaults) in code.items():
+                func = attrs[key]
+                if (func.__code__ is not func_code or func.__defaults__ is not defaults
+                        or func.__kwdefaults__ is not kwdefaults):
+                    func.__code__, func.__defaults__ = func_code, defaults
+                    func.__kwdefaults__ = kwdefaults
+                    changed.append(f"{name}.{key}.__code__")
+        return changed
+    return restore
+
+
+def main(argv):
+    token_file, kernel_args = argv[1], argv[2:]
+    with open(token_file) as handle:
+        token = handle.read().strip()
+    os.unlink(token_file)
+
+    # Run as a script, sys.path[0] is this file's folder: put the notebook's
+    # folder there instead, as `python -m ipykernel_launcher` would.
+    sys.path[0] = os.getcwd()
+    set_limits()
+    helpers = [name for name in os.environ.pop("GC_GRADER_PRELOAD", "").split(",") if name]
+    import_clean(helpers)
+    restore = make_restore(snapshot(guarded_modules(helpers)))
+    setattr(builtins, token, restore)
+
+    from ipykernel import kernelapp
+
+    sys.argv = [sys.argv[0], *kernel_args]
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

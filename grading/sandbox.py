@@ -1,0 +1,105 @@
+"""The bubblewrap sandbox the grading kernel runs in.
+
+Student code runs with the grader's rights under plain nbgrader: it can read
+``source/`` (solutions, hidden tests), rewrite ``gradebook.db`` and delete
+other students' folders.  Here the kernel is started by ``bwrap`` (Debian
+package ``bubblewrap``) in fresh namespaces where the file system holds only:
+
+* the system (``/usr`` and its ``/bin``, ``/lib`` links), the Python
+  installation and the virtual environment, read-only;
+* the notebook's own autograded folder, read-write (the kernel's cwd);
+* the kernel's connection file (read-only) and a private folder for its
+  sockets: the kernel talks to the grader over ZeroMQ IPC (Unix sockets),
+  because ``--unshare-net`` leaves it no network, not even the host's loopback;
+* an empty, size-capped ``/tmp``.
+
+No ``source/``, no gradebook, no other student, no home folder, no network,
+no capabilities.  Where bwrap cannot run (not Linux, no user namespaces,
+package missing), ``available()`` says why and grading goes on unsandboxed.
+"""
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin")
+# Files under /etc that Python, numpy and matplotlib read; the rest of /etc stays out.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/alternatives",
+             "/etc/fonts", "/etc/matplotlibrc", "/etc/mime.types", "/etc/nsswitch.conf")
+TMP_BYTES = 64 * 1024 * 1024
+KERNEL_ENV = {
+    "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+    "HOME": "/tmp", "LANG": "C.UTF-8", "MPLCONFIGDIR": "/tmp/matplotlib",
+    "IPYTHONDIR": "/tmp/ipython", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
+    # One BLAS thread: less virtual memory to fit under the address-space limit.
+    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def available():
+    """``(True, "")`` when bwrap can start a sandbox here, else ``(False, why)``."""
+    if not sys.platform.startswith("linux"):
+        return False, f"bubblewrap needs Linux (this is {sys.platform})"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return False, "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    probe = [bwrap, *system_binds(), "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+             "--", "/bin/true"]
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, f"bwrap could not start: {error}"
+    if result.returncode != 0:
+        return False, f"bwrap could not start a sandbox: {result.stderr.strip() or result.returncode}"
+    return True, ""
+
+
+def system_binds():
+    """Read-only binds for the system and the Python that runs the kernel."""
+    args = []
+    for folder in SYSTEM_DIRS:
+        path = Path(folder)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            args += ["--ro-bind", folder, folder]
+    for item in ETC_FILES:
+        if os.path.exists(item):
+            args += ["--ro-bind", item, item]
+    for prefix in python_prefixes():
+        args += ["--ro-bind", prefix, prefix]
+    return args
+
+
+def python_prefixes():
+    """The virtual environment and the installation it was made from, outermost
+    first so that a venv inside the installation is bound after it."""
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    prefixes |= {os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    return sorted(p for p in prefixes if p not in SYSTEM_DIRS and not p.startswith("/usr/"))
+
+
+def wrap(command, workdir, env, readonly_files=(), writable_dirs=()):
+    """``command`` run inside the sandbox, with ``workdir`` as its writable cwd.
+
+    The environment is cleared and only ``env`` is set: the grader's own
+    variables (tokens, paths of the course) are none of the kernel's business.
+    """
+    workdir = os.path.realpath(workdir)
+    args = [shutil.which("bwrap"), *system_binds(),
+            "--dev", "/dev", "--proc", "/proc",
+            "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+            "--bind", workdir, workdir]
+    for folder in writable_dirs:
+        args += ["--bind", folder, folder]
+    for item in readonly_files:
+        args += ["--ro-bind", item, item]
+    args += ["--chdir", workdir, "--clearenv"]
+    for name, value in {**KERNEL_ENV, **env}.items():
+        args += ["--setenv", name, value]
+    args += ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--"]
+    return [*args, *command]
