@@ -210,7 +210,7 @@ class BlockReport:
     def _verdict(self):
         label, g, a, _ = self.worst or ("", 0.0, 0.0, 0.0)
         if self.band in ("excellent", "acceptable"):
-            note = "" if self.band == "excellent" else " (normal for a cost with kinks)"
+            note = "" if self.band == "excellent" else " (round-off or a kink, rarely a bug)"
             return f"{self.band}{note}"
         if not np.any(self.grad):
             return (f"{self.band}: grad is zero but the cost depends on {self.name}: "
