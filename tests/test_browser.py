@@ -1,0 +1,316 @@
+"""The release as a student meets it: JupyterLab in Chromium.
+
+Nothing short of the real client shows whether the figures load, the math
+renders, the first run fails only where the student has to write code, a
+correct solution turns every public test green, and the feedback HTML shows
+scores and messages.  JupyterLab runs from the kit's ``.venv`` on loopback in
+a scratch copy of the release; Chromium is Debian's, driven by Playwright.
+Screenshots of every step go to ``artifacts/browser/`` for a person to look at.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+from browser_support import (
+    CHROMIUM_ARGS,
+    TRACEBACK,
+    JupyterLab,
+    NotebookPage,
+    Offline,
+    ensure_chromium,
+)
+
+from grading.course import ASSIGNMENT, NOTEBOOK, REPO
+from grading.submissions import release_notebook, solution_answers
+
+RELEASE = REPO / "release" / ASSIGNMENT
+ARTIFACTS = REPO / "artifacts" / "browser"
+ALL_PASSED = "All tests passed."
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _skip_or_fail(reason):
+    """Where the browser cannot be had, say why: a skip here, a failure in CI."""
+    if IN_CI:
+        pytest.fail(f"the browser test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path, why = ensure_chromium()
+    if path is None:
+        _skip_or_fail(why)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, tmp_path_factory):
+    """A Chromium context with a fresh profile that reaches loopback and files only."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _skip_or_fail(f"Playwright is not installed in this environment ({error}); run `make setup`")
+    offline = Offline(["http://127.0.0.1:", "file://", "data:", "blob:"])
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000},
+        )
+        context.set_default_timeout(60_000)
+        context.route("**/*", offline)
+        context.offline_requests = offline
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving two scratch copies of the release: one per test that edits."""
+    root = tmp_path_factory.mktemp("lab")
+    for name in ("first_run", "solved"):
+        shutil.copytree(RELEASE, root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    with JupyterLab(root, tmp_path_factory.mktemp("jupyter")) as server:
+        server.notebooks = root
+        yield server
+
+
+@pytest.fixture(scope="module")
+def release():
+    return release_notebook()
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _code_lines(source):
+    return [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _math_in(markdown):
+    """(display, inline) formulas in a markdown source: ``$$...$$`` and ``$...$``,
+    code spans aside, as MathJax will typeset them."""
+    text = re.sub(r"`[^`]*`", "", markdown)
+    display = re.findall(r"\$\$(.+?)\$\$", text, flags=re.S)
+    text = re.sub(r"\$\$(.+?)\$\$", " ", text, flags=re.S)
+    inline = re.findall(r"\$(.+?)\$", text, flags=re.S)
+    return len(display), len(inline)
+
+
+def _file_name(url):
+    return Path(urlparse(url).path).name
+
+
+def _open(browser, lab, folder):
+    page = browser.new_page()
+    return NotebookPage(page, lab, f"{folder}/{NOTEBOOK}.ipynb", ARTIFACTS).open(folder.replace("_", "-"))
+
+
+def _errors(cells):
+    return [c["index"] for c in cells if any(TRACEBACK in o["text"] for o in c["outputs"])]
+
+
+def test_first_run_shows_the_lesson_and_stops_at_the_first_exercise(browser, lab, release):
+    notebook = _open(browser, lab, "first_run")
+    try:
+        # The figures: every <img> of the rendered markdown loaded, and they are
+        # exactly the SVGs shipped under images/.
+        notebook.page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.jp-RenderedMarkdown img')).length > 0 && "
+            "Array.from(document.querySelectorAll('.jp-RenderedMarkdown img')).every(i => i.complete)")
+        expected_math = [_math_in(c.source) if c.cell_type == "markdown" else (0, 0) for c in release.cells]
+        total = sum(d + i for d, i in expected_math)
+        notebook.page.wait_for_function(f"() => document.querySelectorAll('.jp-RenderedMarkdown "
+                                        f"mjx-container').length >= {total}")
+        cells = notebook.cells()
+        notebook.shot("01_opened")
+
+        assert len(cells) == len(release.cells), "JupyterLab shows a different number of cells"
+        kinds = [c["kind"] for c in cells]
+        assert kinds == [c.cell_type for c in release.cells], "cells appear in another order or kind"
+
+        images = [image for c in cells for image in c["images"]]
+        shipped = sorted(p.name for p in (RELEASE / "images").glob("*.svg"))
+        assert sorted(_file_name(i["url"]) for i in images) == shipped
+        broken = [i["src"] for i in images
+                  if not (i["complete"] and i["naturalWidth"] > 0 and i["width"] > 0)]
+        assert not broken, f"figures that do not display: {broken}"
+        for i, cell in enumerate(cells):
+            if cell["images"]:
+                notebook.shot(f"02_figure_{Path(_file_name(cell['images'][0]['url'])).stem}", i)
+
+        # The math: every formula of the source typeset by MathJax, no TeX left as text.
+        for cell, (display, inline) in zip(cells, expected_math):
+            if cell["kind"] != "markdown":
+                continue
+            grade_id = _grade_id(release.cells[cell["index"]])
+            assert (cell["displayMath"], cell["inlineMath"]) == (display, inline), (
+                f"markdown cell {grade_id}: MathJax typeset {cell['displayMath']} display and "
+                f"{cell['inlineMath']} inline formulas, the source has {display} and {inline}")
+            raw = re.findall(r"\$|\\[A-Za-z]+", cell["text"])
+            assert not raw, f"markdown cell {grade_id} shows raw TeX: {raw}"
+        notebook.shot("03_math", 2)
+
+        # Run all: it must stop at exercise 1, the first place the student writes code.
+        cells = notebook.run_all()
+        failing = _errors(cells)
+        assert failing, "the blank release ran to the end without an error"
+        first = failing[0]
+        notebook.shot("04_first_error", first)
+        notebook.shot("05_first_error_window")
+        first_id = _grade_id(release.cells[first])
+        assert first_id in ("ex1_forward_propagation", "test_ex1_forward_propagation"), (
+            f"the first error is in cell {first} ({first_id}), not in exercise 1's cells")
+        shown = "\n".join(o["text"] for o in cells[first]["outputs"])
+        assert "NotImplementedError" in shown and "forward_propagation" in shown, shown
+        assert failing == [first], f"Run All went on after the first error: cells {failing} failed"
+
+        code_above = [c for c in cells[:first] if c["kind"] == "code"]
+        prompts = [c["prompt"] for c in code_above]
+        assert prompts == [f"[{n}]:" for n in range(1, len(code_above) + 1)], (
+            f"the cells above the first error did not all run, in order: {prompts}")
+        for c in code_above:
+            assert not any(o["mime"] == "application/vnd.jupyter.stderr" for o in c["outputs"]), (
+                f"cell {c['index']} ({_grade_id(release.cells[c['index']])}) wrote to stderr: {c['outputs']}")
+        assert cells[first]["prompt"] == f"[{len(code_above) + 1}]:"
+        not_run = [c["index"] for c in cells[first + 1:] if c["kind"] == "code" and c["prompt"] != "[ ]:"]
+        assert not not_run, f"cells after the first error ran: {not_run}"
+
+        # What was saved says the same, with the exception's type.
+        notebook.save()
+        saved = nbformat.read(lab.notebooks / "first_run" / f"{NOTEBOOK}.ipynb", as_version=4)
+        errors = [(i, o.ename) for i, c in enumerate(saved.cells) if c.cell_type == "code"
+                  for o in c.outputs if o.output_type == "error"]
+        assert errors == [(first, "NotImplementedError")]
+    finally:
+        notebook.page.close()
+    assert not browser.offline_requests.blocked, (
+        f"JupyterLab tried to reach the network: {browser.offline_requests.blocked}")
+
+
+def _printed_difference(markdown):
+    """The ``difference = <number>`` a markdown cell tells the student to expect."""
+    found = re.search(r"difference = ([0-9.]+(?:e-?\d+)?)", markdown)
+    assert found, f"no expected difference in: {markdown}"
+    return float(found.group(1))
+
+
+def test_a_correct_solution_typed_in_passes_every_public_test(browser, lab, release):
+    answers = solution_answers()
+    notebook = _open(browser, lab, "solved")
+    path = lab.notebooks / "solved" / f"{NOTEBOOK}.ipynb"
+    try:
+        index = {_grade_id(c): i for i, c in enumerate(release.cells)}
+        assert set(answers) <= set(index), "the release lacks answer cells the solution has"
+        for grade_id, code in answers.items():
+            notebook.replace_cell_source(index[grade_id], code)
+        notebook.save()
+        saved = nbformat.read(path, as_version=4)
+        for grade_id, code in answers.items():
+            assert saved.cells[index[grade_id]].source.rstrip() == code.rstrip(), (
+                f"the editor did not keep the solution of {grade_id} as typed")
+        notebook.shot("06_solution_typed", index["ex5_fixed_backward_propagation_n"])
+
+        notebook.restart_and_clear()
+        cells = notebook.run_all()
+        notebook.shot("07_solved_window")
+
+        code = [c for c in cells if c["kind"] == "code"]
+        prompts = [c["prompt"] for c in code]
+        assert prompts == [f"[{n}]:" for n in range(1, len(code) + 1)], (
+            f"not every code cell ran once, top to bottom, in the fresh kernel: {prompts}")
+        failed = {_grade_id(release.cells[i]): cells[i]["outputs"] for i in _errors(cells)}
+        assert not failed, f"errors in the solved notebook: {failed}"
+        stderr = [c["index"] for c in code if any(o["mime"].endswith("stderr") for o in c["outputs"])]
+        assert not stderr, f"cells writing to stderr: {stderr}"
+
+        # Test cells that call one of public_tests' checkers say so when it passes.
+        # (A bare `assert` left in a test cell passes silently: no error is all it shows.)
+        public = [i for i, c in enumerate(release.cells)
+                  if c.metadata.get("nbgrader", {}).get("grade")
+                  and any(re.search(r"\b\w+_test\(", line) for line in _code_lines(c.source))]
+        assert public, "the release has no test cell calling public_tests"
+        for i in public:
+            shown = "\n".join(o["text"] for o in cells[i]["outputs"])
+            assert ALL_PASSED in shown, f"{_grade_id(release.cells[i])} shows {shown!r}"
+            notebook.shot(f"08_{_grade_id(release.cells[i])}", i)
+
+        # The checks the lesson runs print what the markdown after them announces.
+        for run_id, after_id, verdict in (
+            ("run_ex4", "ex4_after", "There is a mistake in the backward propagation!"),
+            ("run_ex5", "ex5_after", "Your backward propagation works perfectly fine!"),
+        ):
+            shown = "\n".join(o["text"] for o in cells[index[run_id]]["outputs"])
+            assert verdict in shown, f"{run_id} shows {shown!r}"
+            printed = float(re.search(r"difference = (\S+)", shown).group(1))
+            announced = _printed_difference(release.cells[index[after_id]].source)
+            assert printed == pytest.approx(announced, rel=1e-6), (run_id, printed, announced)
+            notebook.shot(f"09_{run_id}", index[run_id])
+        shown = "\n".join(o["text"] for o in cells[index["per_block"]]["outputs"])
+        # The block-by-block table points at the two planted bugs, and only at them.
+        flagged = re.findall(r"^\s*([Wb][123])\b[^\n]*\b(?:wrong|off by)", shown, flags=re.M)
+        assert flagged == ["b1", "W2"], f"the per-block table shows {shown!r}"
+        notebook.shot("10_per_block", index["per_block"])
+    finally:
+        notebook.page.close()
+
+
+def _open_feedback(browser, html, name):
+    page = browser.new_page()
+    page.goto(html.as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete)", timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}_top.png"))
+    return page
+
+
+def test_the_feedback_shows_scores_and_messages(browser, demo_course):
+    course, scores = demo_course
+    for student in ("complete", "unfixed_backward"):
+        html = course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
+        assert html.exists(), f"no feedback for {student}"
+        page = _open_feedback(browser, html, f"11_feedback_{student}")
+        try:
+            total = sum(score for score, _ in scores[student].values())
+            top = sum(most for _, most in scores[student].values())
+            heading = page.locator("h4", has_text=f"{NOTEBOOK} (Score:")
+            assert heading.is_visible()
+            assert heading.inner_text().strip() == f"{NOTEBOOK} (Score: {total:.1f} / {top:.1f})"
+            for grade_id, (score, most) in scores[student].items():
+                row = page.locator(f"a[href='#{grade_id}']").locator("xpath=..")
+                assert row.is_visible(), f"{student}: no summary line for {grade_id}"
+                assert f"(Score: {score:.1f} / {most:.1f})" in row.inner_text()
+            broken = page.evaluate(
+                "() => Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+            assert not broken, f"figures missing in {student}'s feedback: {broken}"
+
+            errors = page.locator(".output_error")
+            failed = sorted(g for g, (score, most) in scores[student].items() if score < most)
+            if not failed:
+                assert errors.count() == 0, f"{student} has full marks but the feedback shows an error"
+                continue
+            assert failed == ["test_ex5_fixed_backward_propagation_n"]
+            anchor = page.locator(f"a[name='{failed[0]}']")
+            cell = anchor.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' code_cell ')][1]")
+            assert "Score: 0.0 / 2.0" in cell.inner_text()
+            message = cell.locator(".output_error")
+            assert message.is_visible()
+            # The message ends by naming a gradient the unfixed backward pass gets wrong.
+            assert re.search(r"AssertionError: [\s\S]*\bd(W2|b1)\b[^\n]*$", message.inner_text().strip()), (
+                message.inner_text())
+            message.scroll_into_view_if_needed()
+            cell.screenshot(path=str(ARTIFACTS / f"12_feedback_{student}_{failed[0]}.png"))
+        finally:
+            page.close()
