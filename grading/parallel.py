@@ -149,7 +149,9 @@ def _grade(student, feedback):
         Autograde(coursedir=app.coursedir, parent=app).start()
         if feedback:
             GenerateFeedback(coursedir=app.coursedir, parent=app).start()
-    except Exception as error:  # NbGraderException, a broken notebook, a lost database
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # NbGraderException, a lost database, even a sys.exit()
         ok = False
         collect.messages.append(f"{type(error).__name__}: {error}")
     finally:
@@ -214,10 +216,9 @@ def grade(course, assignment, students, jobs=None, db_url=None, force=False, fee
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.student] = outcome
-                if not outcome.ok:
-                    bar.write(f"FAILED {outcome.student}:\n  " + "\n  ".join(outcome.messages))
-                elif outcome.messages:
-                    bar.write(f"{outcome.student}:\n  " + "\n  ".join(outcome.messages))
+                if outcome.messages or not outcome.ok:
+                    heading = outcome.student if outcome.ok else f"FAILED {outcome.student}"
+                    bar.write("\n  ".join([f"{heading}:", *outcome.messages]), file=sys.stderr)
                 bar.update()
     return [outcomes[student] for student in students]
 

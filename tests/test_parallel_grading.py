@@ -1,0 +1,246 @@
+"""The parallel grader gives what sequential ``nbgrader autograde`` gives.
+
+Two identical copies of a course with the demo's four samples, one more
+partial submission, a notebook that is not even JSON (the kit's configuration
+grades it 0) and a submission nbgrader itself cannot grade (a corrupt
+``timestamp.txt``): one copy is graded by ``nbgrader autograde`` +
+``nbgrader generate_feedback``, the other by
+``python -m grading.parallel --jobs 2 --feedback``.  Gradebooks, autograded
+notebooks and feedback must match, apart from timestamps and execution times,
+and the submission that fails must not stop the others.
+
+Both commands run with the repository on PYTHONPATH, so the scratch course's
+``nbgrader_config.py`` finds the kit's preprocessors (``grading/``) exactly as
+the real course directory does.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook, MissingEntry
+
+from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, submit, tool_environment
+from grading.parallel import in_shard, parse_shard, submitted_students
+from grading.submissions import fill, sample_submissions, solution_answers, source_notebook
+
+COURSE_ID = "gradient-checking"
+NOT_JSON = "not_json"
+FAILS = "zz_bad_timestamp"
+
+
+def kit_environment():
+    env = tool_environment()
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def run(course, *command):
+    return subprocess.run([sys.executable, "-m", *command], cwd=course, env=kit_environment(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def run_parallel(course, *arguments):
+    """``python -m grading.parallel`` as an instructor runs it, from the course directory."""
+    return run(course, "grading.parallel", ASSIGNMENT, *arguments)
+
+
+@pytest.fixture(scope="module")
+def graded_twice(tmp_path_factory):
+    """(sequential course, parallel course, the parallel command's process)."""
+    base = make_course(tmp_path_factory.mktemp("parallel") / "base")
+    generate_release(base)
+    for student, notebook in sample_submissions(base).items():
+        submit(base, student, notebook)
+    answers = solution_answers(source_notebook(base))
+    partial = {name: answers[name] for name in ("ex1_forward_propagation", "ex2_backward_propagation")}
+    submit(base, "partial", fill(partial))
+    folder = submit(base, NOT_JSON, fill({}))
+    (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not a notebook')
+    folder = submit(base, FAILS, fill(answers))
+    (folder / "timestamp.txt").write_text("the day before the deadline, honest")
+
+    sequential = Path(shutil.copytree(base, base.parent / "sequential"))
+    parallel = Path(shutil.copytree(base, base.parent / "parallel"))
+    autograde = run(sequential, "nbgrader", "autograde", ASSIGNMENT)
+    assert autograde.returncode != 0, "nbgrader should report the submission it cannot grade"
+    assert FAILS in autograde.stderr
+    feedback = run(sequential, "nbgrader", "generate_feedback", ASSIGNMENT)
+    assert feedback.returncode == 0, feedback.stderr
+    process = run_parallel(parallel, "--jobs", "2", "--feedback")
+    return sequential, parallel, process
+
+
+def gradebook_rows(course):
+    """Every score, comment and submission row nbgrader keeps, keyed by student
+    and cell name (row ids are random, so they are left out)."""
+    rows = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
+        students = sorted(student.id for student in gradebook.students)
+        for student in students:
+            try:
+                submission = gradebook.find_submission(ASSIGNMENT, student)
+            except MissingEntry:  # nbgrader created the student, then failed
+                rows[student] = None
+                continue
+            notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+            rows[student] = {
+                "timestamp": submission.timestamp,
+                "score": (submission.score, submission.max_score, notebook.score),
+                "flagged": notebook.flagged,
+                "grades": {grade.name: (grade.auto_score, grade.manual_score, grade.extra_credit,
+                                        grade.max_score, grade.needs_manual_grade)
+                           for grade in notebook.grades},
+                "comments": {comment.name: (comment.auto_comment, comment.manual_comment)
+                             for comment in notebook.comments},
+            }
+    return rows
+
+
+def course_in_paths(course):
+    """How the course's folder shows in a traceback: IPython may shorten the
+    start of a path (``~/...``), so only its last two names are matched."""
+    return f"/{course.parent.name}/{course.name}/"
+
+
+def joined_streams(outputs):
+    """Consecutive outputs of one stream joined into one.
+
+    ``print(...)`` writes its text and its newline separately, and whether the
+    kernel sends them in one message or two depends on timing, so the same
+    notebook run twice by nbgrader itself may store one output or two.
+    """
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (previous is not None and output.get("output_type") == "stream"
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            joined.append(dict(output))
+    return joined
+
+
+def without_run_details(path, course):
+    """An autograded notebook as JSON, without what differs from one run to the
+    next: the execution timestamps nbclient records in each cell's metadata,
+    and the course's own folder, which tracebacks name."""
+    notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = joined_streams(cell.outputs)
+    return json.dumps(notebook, sort_keys=True).replace(course_in_paths(course), "/<course>/")
+
+
+# The HTML between two consecutive outputs of the same stream (see joined_streams).
+STREAM_BREAK = re.compile(
+    r'</pre>\s*</div>\s*</div>\s*<div class="output_area">\s*<div class="prompt"></div>\s*'
+    r'<div class="output_subarea output_stream output_(stdout|stderr) output_text">\s*<pre>')
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?")
+
+
+def without_timestamps(path, course):
+    """A feedback page without timestamps, the course's folder and stream chunking."""
+    text = STREAM_BREAK.sub("", path.read_text())
+    return TIMESTAMP.sub("<timestamp>", text).replace(course_in_paths(course), "/<course>/")
+
+
+def files_under(course, folder):
+    root = course / folder
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def test_one_failing_submission_does_not_stop_the_others(graded_twice):
+    _, _, process = graded_twice
+    assert process.returncode == 1, process.stderr
+    assert f"FAILED {FAILS}" in process.stderr
+    assert "Invalid timestamp" in process.stderr or "timestamp" in process.stderr.split(f"FAILED {FAILS}")[1]
+    assert f"failed: {FAILS}\n" in process.stderr
+    assert "graded 6 of 7 submissions" in process.stderr
+
+
+def test_a_progress_bar_counts_the_submissions(graded_twice):
+    _, _, process = graded_twice
+    assert f"grading {ASSIGNMENT}:" in process.stderr
+    assert "7/7" in process.stderr
+    assert "100%" in process.stderr
+
+
+def test_gradebooks_match(graded_twice):
+    sequential, parallel, _ = graded_twice
+    expected = gradebook_rows(sequential)
+    assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, FAILS}
+    assert expected["complete"]["score"][0] == expected["complete"]["score"][1] > 0
+    assert expected[NOT_JSON]["score"][0] == 0
+    assert expected[FAILS] is None
+    assert gradebook_rows(parallel) == expected
+
+
+def test_autograded_notebooks_match(graded_twice):
+    sequential, parallel, _ = graded_twice
+    assert files_under(parallel, "autograded") == files_under(sequential, "autograded")
+    notebooks = sorted((sequential / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.ipynb"))
+    assert len(notebooks) == 6  # every student but the one that fails
+    for notebook in notebooks:
+        twin = parallel / notebook.relative_to(sequential)
+        ours, theirs = without_run_details(twin, parallel), without_run_details(notebook, sequential)
+        if NOT_JSON in notebook.parts:
+            # grading.preprocessors.placeholder_notebook draws a random id for its one cell
+            ours, theirs = (re.sub(r'"id": "[0-9a-f]{8}"', '"id": "?"', text) for text in (ours, theirs))
+        assert ours == theirs, notebook
+
+
+def test_feedback_matches(graded_twice):
+    sequential, parallel, _ = graded_twice
+    assert files_under(parallel, "feedback") == files_under(sequential, "feedback")
+    pages = sorted((sequential / "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"))
+    assert len(pages) == 6
+    for page in pages:
+        twin = parallel / page.relative_to(sequential)
+        assert without_timestamps(twin, parallel) == without_timestamps(page, sequential), page
+
+
+def test_the_failed_submission_is_left_as_nbgrader_leaves_it(graded_twice):
+    sequential, parallel, _ = graded_twice
+    for course in (sequential, parallel):
+        assert (course / "submitted" / FAILS / ASSIGNMENT).is_dir()
+        assert not (course / "autograded" / FAILS / ASSIGNMENT).exists()
+
+
+def test_already_graded_submissions_are_skipped_unless_forced(graded_twice):
+    _, parallel, _ = graded_twice
+    graded = parallel / "autograded" / "complete" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    before = graded.stat().st_mtime_ns
+    again = run_parallel(parallel, "--jobs", "1", "--student", "complete", "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert graded.stat().st_mtime_ns == before
+    forced = run_parallel(parallel, "--jobs", "1", "--student", "complete", "--force", "--no-progress")
+    assert forced.returncode == 0, forced.stderr
+    assert graded.stat().st_mtime_ns != before
+    assert "graded 1 of 1 submissions" in forced.stderr
+
+
+def test_shards_split_the_students_into_disjoint_slices_that_cover_them_all():
+    students = [f"student{number}" for number in range(200)]
+    for count in (1, 3, 8):
+        slices = [[s for s in students if in_shard(s, index, count)] for index in range(count)]
+        assert sorted(s for part in slices for s in part) == sorted(students)
+        assert all(part for part in slices), "a slice of 200 students came out empty"
+    assert parse_shard("2/8") == (2, 8)
+    for wrong in ("8/8", "-1/2", "1", "a/b"):
+        with pytest.raises(Exception, match="--shard"):
+            parse_shard(wrong)
+
+
+def test_students_are_read_from_the_submitted_folder(tmp_path):
+    for student in ("bob", "alice"):
+        os.makedirs(tmp_path / "submitted" / student / ASSIGNMENT)
+    os.makedirs(tmp_path / "submitted" / "carol" / "another_assignment")
+    assert submitted_students(tmp_path, ASSIGNMENT) == ["alice", "bob"]
