@@ -300,15 +300,12 @@ class NotebookPage:
         self.page.wait_for_function(RUN_FINISHED_JS, timeout=timeout, polling=250)
         return self.cells()
 
-    def restart_and_clear(self, timeout=120_000):
-        """Kernel → Restart Kernel and Clear Outputs of All Cells…, confirmed."""
-        self.menu("Kernel", "Restart Kernel and Clear Outputs of All Cells…")
+    def restart_and_run_all(self, timeout=180_000):
+        """Run → Restart Kernel and Run All Cells…, confirmed; wait until the run is over."""
+        self.menu("Run", "Restart Kernel and Run All Cells…")
         self.accept_dialog()
-        self.page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
-            ".jp-CodeCell .jp-InputPrompt')).every(p => p.innerText.trim() === '[ ]:')",
-            timeout=timeout)
-        self.wait_kernel_idle(timeout)
+        self.page.wait_for_function(RUN_FINISHED_JS, timeout=timeout, polling=250)
+        return self.cells()
 
     def replace_cell_source(self, index, code):
         """Click into the cell's editor, select all, and insert ``code`` as one
@@ -326,14 +323,17 @@ class NotebookPage:
         self.page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").wait_for(
             state="detached", timeout=timeout)
 
-    def shot(self, name, index=None):
-        """A screenshot into the artifacts folder: the window, or one cell."""
+    def shot(self, name, index=None, inner=None):
+        """A screenshot into the artifacts folder: the window, one cell, or the
+        ``inner`` selector's element (e.g. a figure) inside that cell."""
         self.screenshots.mkdir(parents=True, exist_ok=True)
         target = self.screenshots / f"{name}.png"
         if index is None:
             self.page.screenshot(path=str(target))
-        else:
-            cell = self.cell(index)
-            cell.scroll_into_view_if_needed()
-            cell.screenshot(path=str(target))
+            return target
+        element = self.cell(index)
+        if inner is not None:
+            element = element.locator(inner).first
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(target))
         return target

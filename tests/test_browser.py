@@ -61,7 +61,7 @@ def browser(chromium, tmp_path_factory):
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1000},
+            viewport={"width": 1280, "height": 1400},
         )
         context.set_default_timeout(60_000)
         context.route("**/*", offline)
@@ -70,6 +70,9 @@ def browser(chromium, tmp_path_factory):
             yield context
         finally:
             context.close()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "blocked_requests.txt").write_text(
+                "".join(f"{url}\n" for url in offline.blocked))
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +123,14 @@ def _errors(cells):
     return [c["index"] for c in cells if any(TRACEBACK in o["text"] for o in c["outputs"])]
 
 
+def _assert_offline(browser, before):
+    """JupyterLab, as a student runs it, needs no web host: nothing was blocked."""
+    tried = browser.offline_requests.blocked[before:]
+    assert not tried, f"JupyterLab tried to reach the network: {tried}"
+
+
 def test_first_run_shows_the_lesson_and_stops_at_the_first_exercise(browser, lab, release):
+    before = len(browser.offline_requests.blocked)
     notebook = _open(browser, lab, "first_run")
     try:
         # The figures: every <img> of the rendered markdown loaded, and they are
@@ -146,8 +156,9 @@ def test_first_run_shows_the_lesson_and_stops_at_the_first_exercise(browser, lab
                   if not (i["complete"] and i["naturalWidth"] > 0 and i["width"] > 0)]
         assert not broken, f"figures that do not display: {broken}"
         for i, cell in enumerate(cells):
-            if cell["images"]:
-                notebook.shot(f"02_figure_{Path(_file_name(cell['images'][0]['url'])).stem}", i)
+            for n, image in enumerate(cell["images"]):
+                notebook.shot(f"02_figure_{Path(_file_name(image['url'])).stem}", i,
+                              f".jp-RenderedMarkdown img >> nth={n}")
 
         # The math: every formula of the source typeset by MathJax, no TeX left as text.
         for cell, (display, inline) in zip(cells, expected_math):
@@ -194,8 +205,7 @@ def test_first_run_shows_the_lesson_and_stops_at_the_first_exercise(browser, lab
         assert errors == [(first, "NotImplementedError")]
     finally:
         notebook.page.close()
-    assert not browser.offline_requests.blocked, (
-        f"JupyterLab tried to reach the network: {browser.offline_requests.blocked}")
+    _assert_offline(browser, before)
 
 
 def _printed_difference(markdown):
@@ -206,6 +216,7 @@ def _printed_difference(markdown):
 
 
 def test_a_correct_solution_typed_in_passes_every_public_test(browser, lab, release):
+    before = len(browser.offline_requests.blocked)
     answers = solution_answers()
     notebook = _open(browser, lab, "solved")
     path = lab.notebooks / "solved" / f"{NOTEBOOK}.ipynb"
@@ -221,8 +232,7 @@ def test_a_correct_solution_typed_in_passes_every_public_test(browser, lab, rele
                 f"the editor did not keep the solution of {grade_id} as typed")
         notebook.shot("06_solution_typed", index["ex5_fixed_backward_propagation_n"])
 
-        notebook.restart_and_clear()
-        cells = notebook.run_all()
+        cells = notebook.restart_and_run_all()
         notebook.shot("07_solved_window")
 
         code = [c for c in cells if c["kind"] == "code"]
@@ -263,6 +273,7 @@ def test_a_correct_solution_typed_in_passes_every_public_test(browser, lab, rele
         notebook.shot("10_per_block", index["per_block"])
     finally:
         notebook.page.close()
+    _assert_offline(browser, before)
 
 
 def _open_feedback(browser, html, name):
