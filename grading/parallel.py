@@ -235,7 +235,7 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count(),
                         help="worker processes (default: one per core, %(default)s here)")
-    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user@host/db "
+    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db "
                         "(default: the course's, sqlite:///gradebook.db)")
     parser.add_argument("--student", action="append", default=[],
                         help="grade only these students (repeat, or comma-separated)")

@@ -1,0 +1,174 @@
+"""A PostgreSQL gradebook, written by several parallel graders at once.
+
+A real PostgreSQL server (Debian's ``postgresql`` package, installed here when
+missing) runs on 127.0.0.1 for this module.  The assignment is generated into
+it with nbgrader's ``--db``; three ``python -m grading.parallel`` runs over
+disjoint students then grade into it at the same time.  Every student's
+per-cell scores must be there and equal to those of sequential
+``nbgrader autograde`` into SQLite on an identical copy of the course.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grading.course import ASSIGNMENT, REPO, generate_release, make_course, submit, tool_environment
+from grading.scores import cell_scores
+from grading.submissions import sample_submissions
+
+psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2-binary (requirements-dev.txt) is not installed")
+
+COURSE_ID = "gradient-checking"
+
+
+def postgres_bin():
+    """The folder with initdb and pg_ctl, installing Debian's postgresql if needed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found and shutil.which("apt-get") and os.geteuid() == 0:
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
+            subprocess.run(command, capture_output=True, timeout=900,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.skip("PostgreSQL is not installed and `apt-get install -y postgresql` did not install it")
+    return Path(found[-1]).parent
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throw-away PostgreSQL server on 127.0.0.1 and the URL of an empty database.
+
+    PostgreSQL refuses to run as root, so as root the server runs as the
+    ``postgres`` system user, in a temporary folder that user owns.
+    """
+    bindir = postgres_bin()
+    as_owner = []
+    folder = Path(tempfile.mkdtemp(prefix="gc-postgres-"))
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no `postgres` user to run the server as")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", free_port()
+    started = False
+    try:
+        subprocess.run([*as_owner, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
+                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120)
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
+        subprocess.run([*as_owner, bindir / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w",
+                        "-t", "60", "-o", options, "start"], check=True, capture_output=True, timeout=120)
+        started = True
+        connection = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE DATABASE gradebook")
+        connection.close()
+        # The driver named explicitly: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3.
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
+    finally:
+        if started:
+            subprocess.run([*as_owner, bindir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
+                           capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def kit_command(course, *command):
+    """``python -m <command>`` in ``course``, the repository on PYTHONPATH so the
+    course's nbgrader_config.py finds the kit's preprocessors."""
+    env = tool_environment()
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.Popen([sys.executable, "-m", *command], cwd=course, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process, timeout=600):
+    stdout, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"{process.args} failed:\n{stderr[-4000:]}"
+    return stderr
+
+
+@pytest.fixture(scope="module")
+def graded(postgres_url, tmp_path_factory):
+    """Six students graded into PostgreSQL by three concurrent grading runs, and
+    the same six graded into SQLite by sequential ``nbgrader autograde``."""
+    course = make_course(tmp_path_factory.mktemp("postgres") / "course")
+    generate_release(course)
+    samples = sample_submissions(course)
+    students = {}
+    for copy in range(2):
+        for kind in (["complete", "blank", "unfixed_backward", "gradient_check_n_mistake"] if copy == 0
+                     else ["gradient_check_n_mistake", "unfixed_backward"]):
+            students[f"{kind}_{copy}"] = kind
+            submit(course, f"{kind}_{copy}", samples[kind])
+    reference = Path(shutil.copytree(course, course.parent / "sqlite-reference"))
+    sequential = kit_command(reference, "nbgrader", "autograde", ASSIGNMENT)
+    (course / "gradebook.db").unlink()  # from generate_release; this copy uses PostgreSQL only
+
+    finished(kit_command(course, "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
+                         f"--db={postgres_url}"))
+    names = sorted(students)
+    slices = [names[0::3], names[1::3], names[2::3]]
+    runs, spans = [], []
+    for part in slices:
+        runs.append((time.monotonic(), kit_command(
+            course, "grading.parallel", ASSIGNMENT, "--db-url", postgres_url, "--jobs", "1",
+            "--no-progress", "--student", ",".join(part))))
+    for start, process in runs:
+        finished(process)
+        spans.append((start, time.monotonic()))
+    finished(sequential)
+    return course, reference, students, slices, spans
+
+
+def test_the_runs_wrote_at_the_same_time(graded):
+    *_, spans = graded
+    assert max(start for start, _ in spans) < min(end for _, end in spans)
+
+
+def test_every_student_is_in_the_postgres_gradebook_with_every_cell(graded, postgres_url):
+    _, _, students, slices, _ = graded
+    assert sorted(s for part in slices for s in part) == sorted(students)
+    scores = cell_scores(postgres_url, COURSE_ID)
+    assert set(scores) == set(students)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(postgres_url, COURSE_ID) as gradebook:
+        notebook = gradebook.find_notebook("Gradient_Checking", ASSIGNMENT)
+        graded_cells = {cell.name for cell in notebook.grade_cells}
+        assert len(gradebook.assignment_submissions(ASSIGNMENT)) == len(students)
+    for student in students:
+        assert set(scores[student]) == graded_cells, student
+        assert all(score is not None for score, _ in scores[student].values()), student
+
+
+def test_postgres_scores_equal_sequential_sqlite_scores(graded, postgres_url):
+    course, reference, students, _, _ = graded
+    expected = cell_scores(f"sqlite:///{reference / 'gradebook.db'}", COURSE_ID)
+    assert set(expected) == set(students)
+    assert cell_scores(postgres_url, COURSE_ID) == expected
+    # and the samples score differently, so a mix-up of students would show
+    totals = {kind: sum(score for score, _ in expected[f"{kind}_0"].values())
+              for kind in ("complete", "blank", "unfixed_backward", "gradient_check_n_mistake")}
+    assert len(set(totals.values())) == 4
+
+
+def test_no_sqlite_gradebook_was_written(graded):
+    course, *_ = graded
+    assert not (course / "gradebook.db").exists()
