@@ -21,6 +21,7 @@ load average is printed).  Run from the repository root::
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,15 +52,19 @@ def build_course(folder, count):
 
 
 def run_command(command, cwd):
-    """Wall-clock seconds of a whole command (start-up included), which must succeed."""
+    """Wall-clock and CPU seconds (its processes and kernels, user + system) of
+    a whole command, start-up included; the command must succeed."""
     env = tool_environment()
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed:\n{process.stderr[-3000:]}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 def bare_run(notebook, folder):
@@ -67,7 +72,7 @@ def bare_run(notebook, folder):
     client = NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=120,
                             resources={"metadata": {"path": str(folder)}})
     started = time.perf_counter()
-    client.execute()
+    client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the kernel's own chatter
     return time.perf_counter() - started
 
 
@@ -83,12 +88,14 @@ def compare_course(base, work, jobs):
     parallel = shutil.copytree(base, work / "parallel")
     count = len(submitted_students(base, ASSIGNMENT))
     print(f"\n1. grading {count} submissions (load average before: {os.getloadavg()[0]:.2f})")
-    seq = run_command([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], sequential)
-    print(f"   nbgrader autograde (sequential):        {seq:6.1f} s  = {seq / count:.2f} s per submission")
-    par = run_command([sys.executable, "-m", "grading.parallel", ASSIGNMENT, "--jobs", str(jobs),
-                       "--no-progress"], parallel)
-    print(f"   python -m grading.parallel --jobs {jobs}:    {par:6.1f} s  = "
-          f"{par * jobs / count:.2f} s per submission per worker")
+    seq, seq_cpu = run_command([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], sequential)
+    print(f"   nbgrader autograde (sequential):      {seq:6.1f} s, {seq_cpu:6.1f} CPU s  "
+          f"= {seq / count:.2f} s per submission")
+    par, par_cpu = run_command([sys.executable, "-m", "grading.parallel", ASSIGNMENT, "--jobs", str(jobs),
+                                "--no-progress"], parallel)
+    print(f"   python -m grading.parallel --jobs {jobs}:  {par:6.1f} s, {par_cpu:6.1f} CPU s  "
+          f"= {par * jobs / count:.2f} s per submission per worker")
+    print(f"   load average after: {os.getloadavg()[0]:.2f} (above ~{jobs}, other work was taking cores)")
     same = (cell_scores(f"sqlite:///{sequential / 'gradebook.db'}")
             == cell_scores(f"sqlite:///{parallel / 'gradebook.db'}"))
     print(f"   same per-cell scores in both gradebooks: {same}")
