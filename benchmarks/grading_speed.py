@@ -20,6 +20,7 @@ load average is printed).  Run from the repository root::
 """
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -76,6 +77,21 @@ def bare_run(notebook, folder):
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def kernel_chatter_silenced():
+    """Kernels started by the grading workers inherit this process's stdout and
+    print their start-up notes there; send that to /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def one_cell():
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell("1 + 1"))
@@ -107,7 +123,8 @@ def compare_submission(base, work, per_kind):
     """A warm worker's cost per submission against a bare nbclient run of the same notebooks."""
     course = shutil.copytree(base, work / "per-submission")
     students = submitted_students(course, ASSIGNMENT)[: 4 * per_kind]
-    outcomes = grade(course, ASSIGNMENT, students, jobs=1, progress=False)
+    with kernel_chatter_silenced():
+        outcomes = grade(course, ASSIGNMENT, students, jobs=1, progress=False)
     kit = [outcome.seconds for outcome in outcomes[1:]]  # the first pays the worker's warm-up
     bare = []
     for student in students[1:]:
