@@ -48,7 +48,6 @@ else:
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
-        ClearHiddenTests,
         GetGrades,
         IgnorePattern,
         LimitOutput,
@@ -72,7 +71,7 @@ else:
     ]
     # Feedback: no hidden test source, neither in cells nor in tracebacks.
     c.GenerateFeedback.preprocessors = [
-        GetGrades, ClearHiddenTests, _grading.HideTestTracebacks, CSSHTMLHeaderPreprocessor,
+        GetGrades, _grading.HideHiddenTests, _grading.HideTestTracebacks, CSSHTMLHeaderPreprocessor,
     ]
     # "auto": sandboxed where bubblewrap works, one loud warning where not.
     c.GuardedExecute.sandbox = "auto"

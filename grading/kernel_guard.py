@@ -24,9 +24,11 @@ helper modules from GC_GRADER_PRELOAD (comma-separated names).
 """
 
 import builtins
+import gc
 import importlib
 import os
 import sys
+import traceback
 import types
 
 # Names IPython itself rebinds in builtins while it runs cells.
@@ -81,8 +83,35 @@ def snapshot(modules):
     return state
 
 
+def release_last_error():
+    """Drop the locals of the frames the last error's traceback keeps alive
+    (``sys.last_traceback`` and IPython's last execution result)."""
+    errors = [getattr(sys, "last_value", None), getattr(sys, "last_exc", None)]
+    try:
+        from IPython import get_ipython
+
+        result = getattr(get_ipython(), "last_execution_result", None)
+        errors.append(getattr(result, "error_in_exec", None))
+    except ImportError:
+        pass
+    for error in errors:
+        if isinstance(error, BaseException) and error.__traceback__ is not None:
+            traceback.clear_frames(error.__traceback__)
+            frame_tb = error.__traceback__
+            while frame_tb is not None:
+                # Reading f_locals again syncs the dict snapshot that formatting the
+                # traceback made, which clear() leaves holding the old locals.
+                frame_tb.tb_frame.f_locals  # noqa: B018
+                frame_tb = frame_tb.tb_next
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    gc.collect()
+
+
 def make_restore(state):
     def restore():
+        # The last error's traceback keeps its frames alive: after a memory bomb
+        # that is all the memory there is, and the next test would fail for it.
+        release_last_error()
         changed = []
         for name, (module, attrs, code) in state.items():
             if sys.modules.get(name) is not module:

@@ -34,13 +34,13 @@ from time import monotonic
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbconvert.exporters import NotebookExporter
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Enum, Integer
 
 from grading import sandbox
@@ -301,6 +301,9 @@ class GuardedExecute(Execute):
                        "the kernel stopped while this cell ran (os._exit, a crash or the memory "
                        "limit); it was restarted for the cells below")
             return cell, resources
+        except CellTimeoutError:
+            # The reply came, the kernel's "idle" did not: nbclient gives up on the cell.
+            cell.outputs.append(_error("CellTimeoutError", f"this cell ran past {self.timeout} s"))
         timed_out = any(o.output_type == "error" and o.get("ename") == "CellTimeoutError"
                         for o in cell.outputs)
         if timed_out and self._quiet("", self.probe_timeout) is None:
@@ -488,6 +491,19 @@ class ScoreDeletedCells(NbGraderPreprocessor):
         return nb, resources
 
 
+class HideHiddenTests(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests for feedback, on test cells only.
+
+    Test cells are restored from the gradebook, so their markers are sound;
+    an answer cell may contain the marker text (on purpose or not), and
+    ClearHiddenTests would stop the student's whole feedback on it."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if not utils.is_grade(cell) or utils.is_solution(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
+
+
 class HideTestTracebacks(NbGraderPreprocessor):
     """In feedback, a failed test cell shows its error type and message only.
 
@@ -505,5 +521,5 @@ class HideTestTracebacks(NbGraderPreprocessor):
 
 __all__ = [
     "TolerantNotebookExporter", "RemoveShadowingFiles", "SandboxKernelManager", "GuardedExecute",
-    "LimitOutputBytes", "FairStreams", "ScoreDeletedCells", "HideTestTracebacks",
+    "LimitOutputBytes", "FairStreams", "ScoreDeletedCells", "HideHiddenTests", "HideTestTracebacks",
 ]
