@@ -30,6 +30,11 @@ c.Execute.startup_timeout = 60
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 
+# What a student finds in place of a solution: the error it raises says what to do.
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("Replace this line with your code.")'
+}
+
 # --- Fair, robust and confined autograding (grading/preprocessors.py, grading/sandbox.py) ---
 # The kit's preprocessors live beside this file; a copy of this file without
 # them (a bare scratch course) grades with plain nbgrader and says so.

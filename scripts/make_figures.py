@@ -81,10 +81,10 @@ def centered_difference(directory):
             label=r"true slope $J'(\theta)$")
     centered = (J(theta + eps) - J(theta - eps)) / (2 * eps)
     ax.plot(span, J(theta) + centered * (span - theta), color=GREEN, lw=2, ls="--",
-            label=r"centered: $\frac{J(\theta+\varepsilon)-J(\theta-\varepsilon)}{2\varepsilon}$")
+            label=r"centered: $[J(\theta+\varepsilon) - J(\theta-\varepsilon)]\,/\,2\varepsilon$")
     one_sided = (J(theta + eps) - J(theta)) / eps
     ax.plot(span, J(theta) + one_sided * (span - theta), color=ORANGE, lw=2, ls=":",
-            label=r"one-sided: $\frac{J(\theta+\varepsilon)-J(\theta)}{\varepsilon}$")
+            label=r"one-sided: $[J(\theta+\varepsilon) - J(\theta)]\,/\,\varepsilon$")
     for point, name in [(theta - eps, r"$\theta-\varepsilon$"), (theta, r"$\theta$"),
                         (theta + eps, r"$\theta+\varepsilon$")]:
         ax.plot([point], [J(point)], "o", color="black")
@@ -96,7 +96,7 @@ def centered_difference(directory):
     ax.set_title("Centered difference: error shrinks like $\\varepsilon^2$, "
                  "one-sided only like $\\varepsilon$",
                  fontsize=11)
-    ax.legend(loc="upper left", fontsize=10, frameon=False)
+    ax.legend(loc="upper left", fontsize=11, frameon=False)
     return _save(fig, "centered_difference.svg", directory)
 
 

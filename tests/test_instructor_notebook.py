@@ -72,4 +72,4 @@ def test_every_public_test_passes(executed):
     assert len(test_cells) == 7
     passed = sum("All tests passed" in outputs_of(executed, cell.metadata.nbgrader.grade_id)
                  for cell in test_cells)
-    assert passed == 5, "exercises 1 to 5 each have one test cell that calls a public test"
+    assert passed == len(test_cells), "every test cell ends by saying its visible checks passed"

@@ -76,7 +76,18 @@ def test_backward_test_explains_mistakes():
 def test_gradient_check_test_accepts_right_answer(capsys):
     public_tests.gradient_check_test(make_gradient_check())
     out = capsys.readouterr().out
-    assert "All tests passed" in out and "difference = " in out
+    assert "All tests passed" in out
+    assert "difference = " not in out, "the verdict printed under test is kept out of the way"
+
+
+def test_gradient_check_test_wants_a_verdict_with_print_msg():
+    right = make_gradient_check()
+
+    def silent(x, theta, epsilon=1e-7, print_msg=False):
+        return right(x, theta, epsilon)
+
+    with pytest.raises(AssertionError, match="printed nothing"):
+        public_tests.gradient_check_test(silent)
 
 
 @pytest.mark.parametrize(
@@ -124,9 +135,12 @@ def make_gradient_check_n(forward_n, mistake=None):
             if mistake == "precedence":
                 gradapprox[i] = (J_plus - J_minus) / 2 * epsilon
         numerator = np.linalg.norm(grad - gradapprox)
+        difference = numerator / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
         if mistake == "numerator_only":
-            return numerator
-        return numerator / (np.linalg.norm(grad) + np.linalg.norm(gradapprox))
+            difference = numerator
+        if print_msg:
+            print(f"difference = {difference}")
+        return difference
 
     return gradient_check_n
 

@@ -9,6 +9,8 @@ The autograder runs more tests than these, on other inputs: passing here is
 necessary, not sufficient.
 """
 
+import contextlib
+import io
 import numbers
 
 import numpy as np
@@ -68,6 +70,18 @@ def _check_scalar(value, function):
         )
     if not np.isfinite(value):
         raise AssertionError(f"{function} returned {value}; expected a finite number")
+
+
+def _check_prints_verdict(target, arguments, function):
+    """Call ``target(*arguments, print_msg=True)`` quietly; it must print a verdict
+    and still return the same kind of number."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        difference = target(*arguments, print_msg=True)
+    _check_scalar(difference, function)
+    if not printed.getvalue().strip():
+        raise AssertionError(f"{function}(..., print_msg=True) printed nothing; it should print "
+                             "its verdict and the difference")
 
 
 def _explain_difference(difference, function):
@@ -151,7 +165,7 @@ def gradient_check_test(target):
                     f"expected about {expected!r}"
                 )
             raise AssertionError(reason)
-    target(3, 4, 1e-7, print_msg=True)
+    _check_prints_verdict(target, (3, 4, 1e-7), "gradient_check")
     _passed()
 
 
@@ -202,7 +216,7 @@ def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
             "(gradients_to_vector(gradients)), not compute its own"
         )
 
-    target(parameters, gradients, X, Y, 1e-7, print_msg=True)
+    _check_prints_verdict(target, (parameters, gradients, X, Y, 1e-7), "gradient_check_n")
     if recognised and recognised[0] != "as given (both bugs)":
         print(f"Your check is right; the backward pass is {recognised[0]}.")
     _passed()
