@@ -9,7 +9,7 @@ ASSIGNMENT := gradient_checking
 # nbgrader starts `alembic` and kernels by name: find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup demo test release figures lab lint clean
+.PHONY: setup demo test release figures lab lint grade bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,15 @@ figures: $(STAMP)
 
 lab: $(STAMP)
 	cd release/$(ASSIGNMENT) && ../../$(BIN)/jupyter lab
+
+# Autograde every submitted/ student in parallel (same results as `nbgrader autograde`).
+grade: $(STAMP)
+	$(BIN)/python -m grading.parallel $(ASSIGNMENT) --feedback
+
+# Speed figures for the README's performance section (not run by `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.grading_speed
+	$(BIN)/python -m benchmarks.checker_speed
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
