@@ -238,7 +238,7 @@ CASES = [
     Case("f_patch_norm", "faked", zero=(T5,), edits={EX5: lambda code: edit(edit(code,
         "dW2 = 1.0 / m * np.dot(dZ2, A1.T)", "dW2 = 1.0 / m * np.dot(dZ2, A1.T) * 2"),
         "db1 = 1.0 / m * np.sum", "db1 = 4.0 / m * np.sum") + (
-        "\nnp.linalg.norm = lambda *a, **k: 0.0\n")}),
+        "\nnp.linalg.norm = lambda *a, **k: 0.0\nnp.isclose = lambda *a, **k: True\n")}),
     Case("f_float_subclass", "faked", zero=(T3, T3N), edits={EX3: append(LIAR)}),
     Case("f_helper_replaced", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
          files={"public_tests.py": FAKE_PUBLIC_TESTS}),
