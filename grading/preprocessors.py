@@ -151,8 +151,11 @@ class RemoveShadowingFiles(NbGraderPreprocessor):
             name = entry.name.split(".")[0]
             if entry.is_file() and entry.suffix == ".py" and name in ours:
                 continue  # the instructor's copy, placed by nbgrader
-            if entry.suffix in (".ipynb",) or not (name in protected or entry.name == "__pycache__"
-                                                   or entry.suffix in (".pth", ".so", ".pyc", ".pyd")):
+            importable = entry.is_dir() or entry.suffix in (".py", ".pyc", ".pyd", ".so", ".pth")
+            if not importable:
+                continue  # data files (even test.csv) are never imported
+            if not (name in protected or entry.name == "__pycache__"
+                    or entry.suffix in (".pth", ".so", ".pyc", ".pyd")):
                 continue
             _report(self.log, resources, f"removed submitted {entry.name!r}: it would be imported "
                     "in place of a course or library module")

@@ -207,6 +207,7 @@ def test_replaced_helper_is_overwritten(batch):
 def test_shadowing_packages_are_removed(batch):
     folder = batch.course / "autograded" / "f_shadow_packages" / ASSIGNMENT
     assert not (folder / "public_tests").exists() and not (folder / "gc_utils").exists()
+    assert (folder / "test.csv").is_file()
     assert "SHADOW" not in all_output_text(autograded(batch, "f_shadow_packages"))
     # the student's own submitted folder is left as it was handed in
     assert (batch.course / "submitted" / "f_shadow_packages" / ASSIGNMENT / "gc_utils").is_dir()
