@@ -22,7 +22,7 @@ class NbgraderError(RuntimeError):
 
 
 def make_course(destination, with_release=False):
-    """Copy the course (config, source with helpers resolved) into ``destination``.
+    """Copy the course (config, grading tools, source with helpers resolved) into ``destination``.
 
     Symbolic links in ``source/`` are followed, so the copy stands on its own.
     With ``with_release`` the committed ``release/`` is copied too.
@@ -32,6 +32,8 @@ def make_course(destination, with_release=False):
     shutil.copy(REPO / "nbgrader_config.py", destination / "nbgrader_config.py")
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
     shutil.copytree(REPO / "source", destination / "source", symlinks=False, ignore=ignore)
+    # nbgrader_config.py imports the kit's grading preprocessors from beside itself.
+    shutil.copytree(REPO / "grading", destination / "grading", ignore=ignore, dirs_exist_ok=True)
     if with_release:
         shutil.copytree(REPO / "release", destination / "release", ignore=ignore)
     return destination

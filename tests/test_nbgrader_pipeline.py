@@ -141,7 +141,8 @@ def test_feedback_is_written_for_every_student(demo_course):
         total = 10 - sum(POINTS[g] for g in LOST[student])
         assert f"Score: {total:.1f} / 10.0" in html or f"{total:.1f} / 10.0" in html, student
     unfixed = (course / "feedback" / "unfixed_backward" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
-    assert "disagrees with the centered differences" in unfixed
+    assert "db1 is 4 times the true gradient" in unfixed, "the public test's message reaches the student"
+    assert "BEGIN HIDDEN TESTS" not in unfixed and "_quadratic_case" not in unfixed
 
 
 def test_export_writes_one_row_per_student(demo_course):
