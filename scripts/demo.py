@@ -15,9 +15,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grading import sandbox
 from grading.course import ASSIGNMENT, generate_release, make_course, nbgrader, submit
 from grading.scores import cell_scores, format_table
 from grading.submissions import sample_submissions
+
+
+def grading_notices(log):
+    """The lines of nbgrader's log an instructor must see: the kit's one line
+    per problem (``[grading] ...``) and the warning when there is no sandbox."""
+    return [line.strip() for line in log.splitlines()
+            if "[grading]" in line or "UNSANDBOXED" in line]
 
 
 def run(course):
@@ -27,8 +35,12 @@ def run(course):
     generate_release(course)
     for student, notebook in sample_submissions(course).items():
         submit(course, student, notebook)
-    print("nbgrader autograde ...")
-    nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    sandboxed, why = sandbox.available()
+    print("nbgrader autograde ... " + ("(student code runs in the bubblewrap sandbox)" if sandboxed
+                                       else f"(UNSANDBOXED: {why})"))
+    graded = nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    for line in grading_notices(graded.stderr):
+        print(f"  {line}")
     print("nbgrader generate_feedback ...")
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
     print("nbgrader export ...")
