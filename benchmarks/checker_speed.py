@@ -197,13 +197,13 @@ def scaling(batch, epsilon, repeat):
         count = sum(value.size for value in parameters.values())
         rng = np.random.default_rng(0)
         shapes = [value.shape for value in parameters.values()]
-        drawing, _ = seconds(lambda rng=rng, shapes=shapes: [rng.standard_normal(shape) for shape in shapes])
+        drawing, _ = seconds(lambda rng=rng, shapes=shapes: [rng.random(shape) for shape in shapes])
         own = total - evaluations
         print(f"   {'-'.join(map(str, sizes))}: {count:,} parameters")
         print(f"      {report.cost_evaluations} cost evaluations x {evaluation * 1e3:.3f} ms = "
               f"{evaluations * 1e3:.2f} ms; whole check {total * 1e3:.2f} ms")
         print(f"      the checker's own share: {own * 1e3:.2f} ms = {own / count * 1e9:.1f} ns/parameter, "
-              f"of which drawing the Gaussian directions {drawing * 1e3:.2f} ms")
+              f"of which drawing the random directions {drawing * 1e3:.2f} ms")
 
 
 def main(argv=None):
