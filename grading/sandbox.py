@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin")
@@ -47,12 +48,14 @@ def available():
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return False, "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    probe = [bwrap, *system_binds(), "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-             "--", "/bin/true"]
-    try:
-        result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return False, f"bwrap could not start: {error}"
+    # Probe with what a kernel needs: this Python, importing ipykernel and numpy,
+    # exactly as wrap() binds it (a venv under /tmp, say, must still be seen).
+    with tempfile.TemporaryDirectory(prefix="gc-sandbox-probe-") as workdir:
+        probe = wrap([sys.executable, "-c", "import ipykernel, numpy"], workdir, {})
+        try:
+            result = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return False, f"bwrap could not start: {error}"
     if result.returncode != 0:
         return False, f"bwrap could not start a sandbox: {result.stderr.strip() or result.returncode}"
     return True, ""
@@ -90,9 +93,10 @@ def wrap(command, workdir, env, readonly_files=(), writable_dirs=()):
     variables (tokens, paths of the course) are none of the kernel's business.
     """
     workdir = os.path.realpath(workdir)
-    args = [shutil.which("bwrap"), *system_binds(),
-            "--dev", "/dev", "--proc", "/proc",
-            "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+    # The empty /tmp comes first: what is bound after it (a venv or a course that
+    # lives under /tmp) is laid over it instead of being hidden by it.
+    args = [shutil.which("bwrap"), "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+            *system_binds(), "--dev", "/dev", "--proc", "/proc",
             "--bind", workdir, workdir]
     for folder in writable_dirs:
         args += ["--bind", folder, folder]
