@@ -392,17 +392,18 @@ def test_cost_sees_one_float64_working_copy_and_the_caller_arrays_are_untouched(
     cost, parameters, gradients = quadratic()
     parameters["v"] = parameters["v"].astype(np.float32)
     before = {name: value.copy() for name, value in parameters.items()}
-    seen = set()
+    seen = []  # the arrays themselves: held here, their ids cannot be reused
 
     def watching(p):
-        seen.add(tuple(id(v) for v in p.values()))
+        seen.append(tuple(p.values()))
         assert all(v.dtype == np.float64 for v in p.values())
         assert all(v is not parameters[k] for k, v in p.items())
         return cost(p)
 
     check_gradients(watching, parameters, gradients, 1e-6)
     check_directions(watching, parameters, gradients, directions=2, seed=0)
-    assert len(seen) == 2  # one working copy per check, never one per coordinate
+    working_copies = {tuple(id(v) for v in arrays) for arrays in seen}
+    assert len(working_copies) == 2  # one working copy per check, never one per coordinate
     for name, value in parameters.items():
         assert value.dtype == before[name].dtype
         assert np.array_equal(value, before[name])
