@@ -96,7 +96,7 @@ def gradients_to_vector(gradients):
 
 #: Bands of a relative difference, from worst to best: a value above the
 #: first bound is "wrong", above the second "suspicious", above the third
-#: "acceptable" (normal for a cost with kinks such as ReLU), else "excellent".
+#: "acceptable" (round-off, or a kink such as ReLU's at 0), else "excellent".
 BANDS = (("wrong", 1e-2), ("suspicious", 1e-4), ("acceptable", 1e-7), ("excellent", 0.0))
 
 #: Step sizes that give a trustworthy centered difference in float64.  Below,
