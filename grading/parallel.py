@@ -57,6 +57,7 @@ class Outcome:
     ok: bool
     seconds: float
     messages: list = field(default_factory=list)
+    started_at: float = 0.0  # Unix time the grading of this student began
 
 
 # ---------------------------------------------------------------- the students
@@ -142,6 +143,7 @@ def _grade(student, feedback):
 
     app, collect = _WORKER["app"], _WORKER["collect"]
     collect.messages = []
+    started_at = time.time()
     started = time.perf_counter()
     ok = True
     app.coursedir.student_id = student
@@ -157,7 +159,7 @@ def _grade(student, feedback):
     finally:
         app.coursedir.student_id = "*"
         os.chdir(app.coursedir.root)
-    return Outcome(student, ok, time.perf_counter() - started, list(collect.messages))
+    return Outcome(student, ok, time.perf_counter() - started, list(collect.messages), started_at)
 
 
 def _check_gradebook(assignment):
@@ -279,8 +281,11 @@ def main(argv=None):
                      log_level=logging.WARNING if arguments.verbose else logging.ERROR)
     elapsed = time.perf_counter() - started
     failed = [outcome.student for outcome in outcomes if not outcome.ok]
+    workers = max(1, min(arguments.jobs or default_jobs(), len(students)))
     print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions in {elapsed:.1f} s "
-          f"with {arguments.jobs} workers", file=sys.stderr)
+          f"with {workers} workers", file=sys.stderr)
+    window = (min(o.started_at for o in outcomes), max(o.started_at + o.seconds for o in outcomes))
+    print(f"grading window (Unix time): {window[0]:.3f} to {window[1]:.3f}", file=sys.stderr)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

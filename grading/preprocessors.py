@@ -368,7 +368,11 @@ class GuardedExecute(Execute):
         if result.get("status") != "ok":
             _report(self.log, resources, "the grader's guard was removed from the kernel by student code")
             return True
-        restored = ast.literal_eval(result["data"]["text/plain"])
+        try:
+            restored = ast.literal_eval(result["data"]["text/plain"])
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            _report(self.log, resources, "the grader's guard answered in a form student code had changed")
+            return True
         if restored:
             _report(self.log, resources, "student code had replaced " + ", ".join(restored)
                     + "; restored before the test cell")

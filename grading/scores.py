@@ -1,6 +1,6 @@
 """Read scores back out of the gradebook, per student and per graded cell."""
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 
 from grading.course import ASSIGNMENT, NOTEBOOK
 
@@ -12,7 +12,7 @@ def cell_scores(db_url, course_id="gradient-checking"):
         for student in gradebook.students:
             try:
                 notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id)
-            except Exception:  # no submission for this student
+            except MissingEntry:  # no submission for this student
                 continue
             table[student.id] = {
                 grade.name: (grade.score, grade.max_score) for grade in notebook.grades

@@ -81,7 +81,7 @@ def centered_difference(directory):
             label=r"true slope $J'(\theta)$")
     centered = (J(theta + eps) - J(theta - eps)) / (2 * eps)
     ax.plot(span, J(theta) + centered * (span - theta), color=GREEN, lw=2, ls="--",
-            label=r"centered: $[J(\theta+\varepsilon) - J(\theta-\varepsilon)]\,/\,2\varepsilon$")
+            label=r"centered: $[J(\theta+\varepsilon) - J(\theta-\varepsilon)]\,/\,(2\varepsilon)$")
     one_sided = (J(theta + eps) - J(theta)) / eps
     ax.plot(span, J(theta) + one_sided * (span - theta), color=ORANGE, lw=2, ls=":",
             label=r"one-sided: $[J(\theta+\varepsilon) - J(\theta)]\,/\,\varepsilon$")

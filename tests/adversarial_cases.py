@@ -227,6 +227,17 @@ CASES = [
                     "    return 7.814075313343006e-11"),
         EX4: append("def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):\n"
                     "    return 0.2850931567761623")}),
+    # gc_utils ships a full checker; exercises 3 and 4 ask for the check itself.
+    Case("f_borrows_gc_utils_checker", "faked", zero=(T3, T3N, T4, T4W), edits={
+        EX3: replace(RATIO, "from gc_utils import relative_difference as _rd\n"
+                            "    difference = _rd(grad, gradapprox)"),
+        EX4: append("from gc_utils import check_gradients\n"
+                    "def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):\n"
+                    "    cost = lambda p: forward_propagation_n(X, Y, p)[0]\n"
+                    "    difference = check_gradients(cost, parameters, gradients, epsilon).difference\n"
+                    "    if print_msg:\n"
+                    "        print(f'difference = {difference}')\n"
+                    "    return difference")}),
     Case("f_lookup_table", "faked", zero=(T3, T3N), edits={EX3: append(
         "_table = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}\n"
         "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"

@@ -9,14 +9,14 @@ browser build downloaded by Playwright).
 """
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from system_packages import apt_install, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 DEBIAN_PACKAGES = ("chromium", "chromium-driver")
@@ -37,29 +37,12 @@ def ensure_chromium():
     """
     if CHROMIUM.exists():
         return CHROMIUM, None
-    if shutil.which("apt-get") is None:
-        return None, "Chromium is not installed and this machine has no apt-get to install it"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        return None, "Chromium is not installed and installing it with apt-get needs root"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", *DEBIAN_PACKAGES]):
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
-        except subprocess.TimeoutExpired:
-            return None, f"`{' '.join(command)}` did not finish within 15 minutes"
-        if done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
-            return None, f"`{' '.join(command)}` failed ({done.returncode}):\n{tail}"
+    why = apt_install(*DEBIAN_PACKAGES)
+    if why:
+        return None, why
     if not CHROMIUM.exists():
         return None, f"apt-get installed {DEBIAN_PACKAGES} but {CHROMIUM} is not there"
     return CHROMIUM, None
-
-
-def free_port():
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # Settings a student's JupyterLab would not need, but a test does: every cell

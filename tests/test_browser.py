@@ -8,7 +8,6 @@ a scratch copy of the release; Chromium is Debian's, driven by Playwright.
 Screenshots of every step go to ``artifacts/browser/`` for a person to look at.
 """
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -33,6 +32,7 @@ from browser_support import (
     Offline,
     ensure_chromium,
 )
+from system_packages import skip_or_fail
 
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 from grading.submissions import release_notebook, solution_answers
@@ -40,14 +40,7 @@ from grading.submissions import release_notebook, solution_answers
 RELEASE = REPO / "release" / ASSIGNMENT
 ARTIFACTS = REPO / "artifacts" / "browser"
 ALL_PASSED = "All tests passed."
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _skip_or_fail(reason):
-    """Where the browser cannot be had, say why: a skip here, a failure in CI."""
-    if IN_CI:
-        pytest.fail(f"the browser test must run in CI: {reason}")
-    pytest.skip(reason)
+_skip_or_fail = skip_or_fail
 
 
 @pytest.fixture(scope="module")

@@ -227,9 +227,19 @@ def test_both_relative_error_conventions():
 @pytest.mark.parametrize(("value", "expected"), [
     (0.5, "wrong"), (2e-2, "wrong"), (5e-3, "suspicious"), (2e-4, "suspicious"),
     (5e-5, "acceptable"), (2e-7, "acceptable"), (5e-8, "excellent"), (0.0, "excellent"),
+    (float("nan"), "wrong"), (float("inf"), "wrong"),
 ])
 def test_bands_follow_the_usual_reading(value, expected):
     assert band(value) == expected
+
+
+def test_a_nan_gradient_never_passes():
+    cost, parameters, gradients = quadratic()
+    name = next(iter(gradients))
+    gradients[name] = gradients[name] * np.nan
+    report = check_gradients(cost, parameters, gradients, 1e-6)
+    assert not report.passed
+    assert name.removeprefix("d") in report.wrong
 
 
 def test_gradients_keyed_like_the_parameters_are_accepted():

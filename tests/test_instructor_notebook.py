@@ -70,6 +70,6 @@ def test_every_public_test_passes(executed):
     test_cells = [cell for cell in executed.cells
                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
     assert len(test_cells) == 7
-    passed = sum("All tests passed" in outputs_of(executed, cell.metadata.nbgrader.grade_id)
-                 for cell in test_cells)
-    assert passed == len(test_cells), "every test cell ends by saying its visible checks passed"
+    said = [outputs_of(executed, cell.metadata.nbgrader.grade_id) for cell in test_cells]
+    assert all("All tests passed" in text or "Visible checks passed" in text for text in said), said
+    assert sum("All tests passed" in text for text in said) == 5, "one public test per exercise"

@@ -57,7 +57,7 @@ def test_forward_and_backward_accept_right_answers(capsys):
     [
         (lambda x, theta: theta + x, "theta + x"),
         (lambda x, theta: x, "derivative"),
-        (lambda x, theta: np.array([theta * x]), "ndarray of shape (1,)"),
+        (lambda x, theta: np.array([theta * x]), "ndarray of shape (1,); return a single number"),
         (lambda x, theta: None, "type NoneType"),
     ],
 )
@@ -97,7 +97,7 @@ def test_gradient_check_test_wants_a_verdict_with_print_msg():
         ("factor_two", "1/3"),
         ("grad_from_gradapprox", "exactly 0.0"),
         ("numerator_only", "numerator"),
-        ("ndarray", r"ndarray of shape \(1, 1\); return a float"),
+        ("ndarray", r"ndarray of shape \(1, 1\); return a single number \(np.linalg.norm"),
     ],
 )
 def test_gradient_check_test_names_the_mistake(mistake, message):

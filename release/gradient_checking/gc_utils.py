@@ -81,7 +81,7 @@ def gradients_to_vector(gradients):
 # A gradient checker for any cost of a dictionary of arrays
 # ---------------------------------------------------------------------------
 #
-# ``gradient_check_n`` above answers one question with one number.  When that
+# The notebook's ``gradient_check_n`` answers one question with one number.  When that
 # number is large, the next questions are *which* block is wrong, *how* it is
 # wrong and whether the check itself can be trusted.  The functions below
 # answer those, for any ``cost(parameters) -> float``, not only the 47-number
@@ -139,7 +139,10 @@ def relative_errors(grad, gradapprox, floor=1e-8):
 
 def band(value):
     """Name the band ("wrong", "suspicious", "acceptable", "excellent") of a
-    relative difference or error; see ``BANDS``."""
+    relative difference or error; see ``BANDS``.  NaN or infinity is "wrong":
+    a gradient or cost that is not a number is never a pass."""
+    if not np.isfinite(value):
+        return BANDS[0][0]
     for name, bound in BANDS:
         if value > bound:
             return name

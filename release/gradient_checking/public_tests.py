@@ -20,9 +20,6 @@ from testCases import gradient_check_n_test_case
 GREEN = "\033[92m"
 RESET = "\033[0m"
 
-#: The verdict threshold the notebook's messages use.
-THRESHOLD = 2e-7
-
 #: Relative differences of ``gradient_check_n`` on the test case, for each
 #: state of ``backward_propagation_n``.  A correct check returns one of them.
 EXPECTED_N = {
@@ -30,10 +27,12 @@ EXPECTED_N = {
     "with dW2 fixed, db1 still wrong": 0.2544229712458523,
     "with db1 fixed, dW2 still wrong": 0.17344196893145924,
 }
-#: After both fixes the value is about 1.19e-07; its last digits depend on
-#: the order of floating-point operations, so a window is accepted.
+#: After both fixes the value is about 1.19e-07.  Its last digits depend on the
+#: order of floating-point operations (nudging one vector in place and undoing
+#: the nudge by subtraction gives 1.18856e-07), so 1 % either way is accepted;
+#: a check in float32 lands outside.
 FIXED_N = 1.1890913024229996e-07
-FIXED_N_WINDOW = (1.0e-07, 1.4e-07)
+FIXED_N_RTOL = 1e-2
 
 #: Values a wrong ``gradient_check_n`` returns on the test case with the
 #: given backward pass, and what each one points to.
@@ -57,8 +56,8 @@ def _check_scalar(value, function):
     """Fail unless ``value`` is a single real number (int, float, NumPy scalar)."""
     if isinstance(value, np.ndarray):
         raise AssertionError(
-            f"{function} returned an ndarray of shape {value.shape}; return a float "
-            "(np.linalg.norm of a vector already gives one)"
+            f"{function} returned an ndarray of shape {value.shape}; return a single number"
+            + (" (np.linalg.norm of a vector already gives one)" if "gradient_check" in function else "")
         )
     if isinstance(value, (tuple, list, dict)):
         raise AssertionError(
@@ -70,6 +69,39 @@ def _check_scalar(value, function):
         )
     if not np.isfinite(value):
         raise AssertionError(f"{function} returned {value}; expected a finite number")
+
+
+#: gc_utils' own checker: exercises 3 and 4 are about writing the check, so
+#: while they are tested these refuse to run.
+CHECKER_TOOLS = ("check_gradients", "check_directions", "gradient_report",
+                 "relative_difference", "relative_errors")
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError(
+        "exercises 3 and 4 ask you to write the check yourself: do not call gc_utils' checker "
+        f"({', '.join(CHECKER_TOOLS)}) from them; use np.linalg.norm as the instructions say")
+
+
+@contextlib.contextmanager
+def checker_tools_disabled(namespace):
+    """While the block runs, gc_utils' checker functions raise, in the module and
+    under any name ``namespace`` (a notebook's globals) has bound them to."""
+    import gc_utils
+
+    originals = {name: getattr(gc_utils, name) for name in CHECKER_TOOLS if hasattr(gc_utils, name)}
+    bound = {key: value for key, value in namespace.items()
+             if callable(value) and any(value is tool for tool in originals.values())}
+    try:
+        for name in originals:
+            setattr(gc_utils, name, _refuse)
+        for key in bound:
+            namespace[key] = _refuse
+        yield
+    finally:
+        for name, tool in originals.items():
+            setattr(gc_utils, name, tool)
+        namespace.update(bound)
 
 
 def _check_prints_verdict(target, arguments, function):
@@ -93,18 +125,19 @@ def _explain_difference(difference, function):
         )
     if difference > 1.0:
         return (
-            f"{function} returned {difference!r}, above 1, which a relative difference can "
+            f"{function} returned {float(difference)!r}, above 1, which a relative difference can "
             "never be: divide the numerator by np.linalg.norm(grad) + np.linalg.norm(gradapprox)"
         )
     if abs(difference - 1.0) < 1e-6:
         return (
-            f"{function} returned {difference!r}, almost exactly 1: gradapprox is tiny. "
-            "Check the precedence in (J_plus - J_minus) / (2 * epsilon): "
-            "'/ 2 * epsilon' multiplies by epsilon instead of dividing"
+            f"{function} returned {float(difference)!r}, almost exactly 1: gradapprox is either tiny "
+            "or of the wrong sign. Check the precedence in (J_plus - J_minus) / (2 * epsilon) "
+            "('/ 2 * epsilon' multiplies by epsilon instead of dividing) and the order of "
+            "J_plus - J_minus"
         )
     if abs(difference - 1 / 3) < 1e-6:
         return (
-            f"{function} returned {difference!r}, which is 1/3: one of grad and gradapprox is "
+            f"{function} returned {float(difference)!r}, which is 1/3: one of grad and gradapprox is "
             "twice the other. Look for a missing or extra factor 2, or a one-sided difference "
             "(J_plus - J) divided by 2 * epsilon"
         )
@@ -148,6 +181,12 @@ def backward_propagation_test(target):
 
 def gradient_check_test(target):
     """Check the 1-D relative difference at x=3, theta=4 and x=2, theta=4."""
+    with checker_tools_disabled(getattr(target, "__globals__", {})):
+        _gradient_check_test(target)
+    _passed()
+
+
+def _gradient_check_test(target):
     expectations = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}
     for (x, theta), expected in expectations.items():
         difference = target(x, theta, 1e-7)
@@ -156,17 +195,16 @@ def gradient_check_test(target):
             reason = _explain_difference(difference, "gradient_check")
             if reason is None and np.isclose(difference, 2 * x * expected, rtol=1e-3):
                 reason = (
-                    f"gradient_check returned {difference!r}, which is the numerator "
+                    f"gradient_check returned {float(difference)!r}, which is the numerator "
                     "np.linalg.norm(grad - gradapprox) alone: divide it by the sum of the norms"
                 )
             if reason is None:
                 reason = (
-                    f"gradient_check(x={x}, theta={theta}) returned {difference!r}; "
+                    f"gradient_check(x={x}, theta={theta}) returned {float(difference)!r}; "
                     f"expected about {expected!r}"
                 )
             raise AssertionError(reason)
     _check_prints_verdict(target, (3, 4, 1e-7), "gradient_check")
-    _passed()
 
 
 def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
@@ -176,6 +214,11 @@ def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
     functions: the expected value depends on whether the backward pass still has
     its bugs, and every state of it is recognised.
     """
+    with checker_tools_disabled(getattr(target, "__globals__", {})):
+        _gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
+
+
+def _gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
     X, Y, parameters = gradient_check_n_test_case()
     before = {name: value.copy() for name, value in parameters.items()}
     _, cache = forward_propagation_n(X, Y, parameters)
@@ -192,15 +235,15 @@ def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
 
     recognised = [state for state, value in EXPECTED_N.items()
                   if np.isclose(difference, value, rtol=1e-6, atol=0)]
-    fixed = FIXED_N_WINDOW[0] <= difference <= FIXED_N_WINDOW[1]
+    fixed = abs(difference - FIXED_N) <= FIXED_N_RTOL * FIXED_N
     if not recognised and not fixed:
         reason = _explain_difference(difference, "gradient_check_n")
         for value, hint in KNOWN_MISTAKES_N.items():
             if reason is None and np.isclose(difference, value, rtol=1e-6, atol=0):
-                reason = f"gradient_check_n returned {difference!r}: {hint}"
+                reason = f"gradient_check_n returned {float(difference)!r}: {hint}"
         if reason is None:
             reason = (
-                f"gradient_check_n returned {difference!r}; with the given backward pass "
+                f"gradient_check_n returned {float(difference)!r}; with the given backward pass "
                 f"expected {EXPECTED_N['as given (both bugs)']!r}, and about {FIXED_N:.3g} "
                 "once both bugs are fixed"
             )
@@ -211,7 +254,7 @@ def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
     _check_scalar(difference_zero, "gradient_check_n")
     if not np.isclose(difference_zero, 1.0, rtol=1e-9, atol=0):
         raise AssertionError(
-            f"With all-zero gradients gradient_check_n returned {difference_zero!r}; expected "
+            f"With all-zero gradients gradient_check_n returned {float(difference_zero)!r}; expected "
             "1.0. It must compare gradapprox with the gradients it is given "
             "(gradients_to_vector(gradients)), not compute its own"
         )
