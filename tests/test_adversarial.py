@@ -29,8 +29,9 @@ from grading.scores import cell_scores
 from grading.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
 
 DEMO_TOTALS = {"complete": 10, "blank": 0, "unfixed_backward": 8, "gradient_check_n_mistake": 6}
-# Fast enough for a test: the notebook runs in about a second, so 6 s means a hung cell.
-TEST_CONFIG = "\nc.Execute.timeout = 6\nc.GuardedExecute.probe_timeout = 3\n"
+# Fast enough for a test: the notebook runs in about a second, so 10 s means a hung cell
+# (with room for a loaded CI machine).
+TEST_CONFIG = "\nc.Execute.timeout = 10\nc.GuardedExecute.probe_timeout = 5\n"
 HIDDEN_SNIPPETS = ("_saved = (forward_propagation, backward_propagation)",
                    "backward_propagation = lambda x, theta: 4 * x * theta", "_quadratic_case()")
 
