@@ -109,8 +109,9 @@ def compare_course(base, work, jobs):
                        "--no-progress"], parallel)
     print(f"   python -m grading.parallel --jobs {jobs}:  {par:6.1f} s  "
           f"= {par * jobs / count:.2f} s per submission per worker")
-    print(f"   load average after: {os.getloadavg()[0]:.2f} "
-          f"(well above {jobs}: other work was taking the cores)")
+    load = os.getloadavg()[0]
+    busy = " (more than this run's own workers: other work was taking the cores)" if load > jobs + 1 else ""
+    print(f"   load average after: {load:.2f}{busy}")
     same = (cell_scores(f"sqlite:///{sequential / 'gradebook.db'}")
             == cell_scores(f"sqlite:///{parallel / 'gradebook.db'}"))
     print(f"   same per-cell scores in both gradebooks: {same}")
