@@ -11,25 +11,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from demo_expectations import LOST, POINTS, total
 
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, nbgrader
-
-POINTS = {
-    "test_ex1_forward_propagation": 1,
-    "test_ex2_backward_propagation": 1,
-    "test_ex3_gradient_check": 1,
-    "test_ex3_gradient_check_nonlinear": 1,
-    "test_ex4_gradient_check_n": 2,
-    "test_ex4_gradient_check_n_wrong_gradients": 2,
-    "test_ex5_fixed_backward_propagation_n": 2,
-}
-LOST = {
-    "complete": set(),
-    "blank": set(POINTS),
-    "unfixed_backward": {"test_ex5_fixed_backward_propagation_n"},
-    "gradient_check_n_mistake": {"test_ex4_gradient_check_n",
-                                 "test_ex4_gradient_check_n_wrong_gradients"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +122,8 @@ def test_feedback_is_written_for_every_student(demo_course):
     course, _ = demo_course
     for student in LOST:
         html = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
-        total = 10 - sum(POINTS[g] for g in LOST[student])
         # "(Score: 0.0 / 10.0)" is no substring of "(Score: 10.0 / 10.0)": the total is exact.
-        assert f"(Score: {total:.1f} / 10.0)" in html, student
+        assert f"(Score: {total(student):.1f} / 10.0)" in html, student
     unfixed = (course / "feedback" / "unfixed_backward" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
     assert "db1 is 4 times the true gradient" in unfixed, "the public test's message reaches the student"
     assert "BEGIN HIDDEN TESTS" not in unfixed and "_quadratic_case" not in unfixed
@@ -151,8 +134,8 @@ def test_export_writes_one_row_per_student(demo_course):
     with open(course / "grades.csv") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     assert set(rows) == set(LOST)
-    for student, lost in LOST.items():
-        assert float(rows[student]["score"]) == 10 - sum(POINTS[g] for g in lost)
+    for student in LOST:
+        assert float(rows[student]["score"]) == total(student)
         assert float(rows[student]["max_score"]) == 10
 
 
