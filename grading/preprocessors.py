@@ -44,6 +44,7 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocess
 from traitlets import Enum, Integer
 
 from grading import sandbox
+from grading.cells import grade_id, is_graded
 
 GUARD_SCRIPT = Path(__file__).resolve().parent / "kernel_guard.py"
 _warned_unsandboxed = []
@@ -56,14 +57,6 @@ def _who(resources):
 
 def _report(log, resources, message):
     log.warning("[grading] %s: %s", _who(resources), message)
-
-
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _is_grade(cell):
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
 
 
 def _error(ename, evalue):
@@ -293,7 +286,7 @@ class GuardedExecute(Execute):
         if self._given_up:
             cell.outputs = [_error("NotRun", "not run: the kernel died or hung too often in cells above")]
             return cell, resources
-        if _is_grade(cell) and not self._guard(resources):
+        if is_graded(cell) and not self._guard(resources):
             self._restart(resources)
             if self._given_up:
                 return self.preprocess_cell(cell, resources, index)
@@ -315,7 +308,7 @@ class GuardedExecute(Execute):
                        "was restarted for the cells below")
             return cell, resources
         if timed_out:
-            _report(self.log, resources, f"cell {_grade_id(cell) or index} timed out after {self.timeout} s")
+            _report(self.log, resources, f"cell {grade_id(cell) or index} timed out after {self.timeout} s")
         self._replay.append(index)
         return cell, resources
 
@@ -323,7 +316,7 @@ class GuardedExecute(Execute):
         cell.outputs = [o for o in cell.outputs if o.output_type != "error"]
         cell.outputs.append(_error(ename, evalue))
         self._fatal.add(index)
-        _report(self.log, resources, f"cell {_grade_id(cell) or index}: {ename}: {evalue}")
+        _report(self.log, resources, f"cell {grade_id(cell) or index}: {ename}: {evalue}")
         self._restart(resources)
 
     # kernel restarts ------------------------------------------------------------------------
@@ -347,13 +340,13 @@ class GuardedExecute(Execute):
     def _replay_cells(self, resources):
         for index in list(self._replay):
             cell = self.nb.cells[index]
-            if _is_grade(cell):
+            if is_graded(cell):
                 self._guard(resources)
             if self._quiet(cell.source, self.timeout) is None:
                 self._fatal.add(index)
                 self._replay.remove(index)
                 _report(self.log, resources,
-                        f"cell {_grade_id(cell) or index} hung or died when run again; dropped from replay")
+                        f"cell {grade_id(cell) or index} hung or died when run again; dropped from replay")
                 return False
         return True
 
@@ -446,7 +439,7 @@ class LimitOutputBytes(NbGraderPreprocessor):
         if dropped:
             kept.append(nbformat.v4.new_output("stream", name="stdout", text=self.note.format(dropped)))
             _report(self.log, resources,
-                    f"cell {_grade_id(cell) or index}: output cut to {self.max_bytes} bytes")
+                    f"cell {grade_id(cell) or index}: output cut to {self.max_bytes} bytes")
         cell.outputs = kept
         return cell, resources
 
@@ -459,7 +452,7 @@ class FairStreams(NbGraderPreprocessor):
     are ``error`` outputs and still fail the cell; only the stream is renamed."""
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and _is_grade(cell):
+        if cell.cell_type == "code" and is_graded(cell):
             for output in cell.outputs:
                 if output.output_type == "stream" and output.name == "stderr":
                     output.name = "stdout"
@@ -475,7 +468,7 @@ class ScoreDeletedCells(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        present = {_grade_id(cell) for cell in nb.cells}
+        present = {grade_id(cell) for cell in nb.cells}
         missing = []
         with Gradebook(info["db_url"]) as gradebook:
             try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 
+from grading.cells import cell_by_id, grade_id, is_answer
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -29,33 +30,21 @@ def release_notebook(course=REPO):
     return read_notebook(Path(course) / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
 
 
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _is_answer(cell):
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
-
-
 def solution_answers(notebook=None):
     """Map each answer cell's grade_id to its solution code, markers removed."""
     notebook = notebook or source_notebook()
     answers = {}
     for cell in notebook.cells:
-        if _is_answer(cell):
+        if is_answer(cell):
             lines = [line for line in cell.source.split("\n")
                      if line.strip() not in SOLUTION_MARKERS]
-            answers[_grade_id(cell)] = "\n".join(lines)
+            answers[grade_id(cell)] = "\n".join(lines)
     return answers
 
 
 def given_code(grade_id, notebook=None):
     """The source of a read-only cell, e.g. the given ``backward_propagation_n``."""
-    notebook = notebook or source_notebook()
-    for cell in notebook.cells:
-        if _grade_id(cell) == grade_id:
-            return cell.source
-    raise KeyError(f"no cell with grade_id {grade_id!r} in the instructor notebook")
+    return cell_by_id(notebook or source_notebook(), grade_id).source
 
 
 def edit(code, old, new):
@@ -68,12 +57,12 @@ def edit(code, old, new):
 def fill(answers, release=None):
     """The release notebook with the answer cells named in ``answers`` replaced."""
     notebook = copy.deepcopy(release or release_notebook())
-    unknown = set(answers) - {_grade_id(c) for c in notebook.cells if _is_answer(c)}
+    unknown = set(answers) - {grade_id(c) for c in notebook.cells if is_answer(c)}
     if unknown:
         raise KeyError(f"no answer cells named {sorted(unknown)} in the release")
     for cell in notebook.cells:
-        if _is_answer(cell) and _grade_id(cell) in answers:
-            cell.source = answers[_grade_id(cell)]
+        if is_answer(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
     return notebook
 
 

@@ -9,6 +9,7 @@ full marks.  ``test_adversarial.py`` grades them all in one nbgrader batch.
 import json
 from dataclasses import dataclass, field
 
+from grading.cells import cell_by_id, grade_id
 from grading.submissions import edit
 
 T1 = "test_ex1_forward_propagation"
@@ -55,19 +56,16 @@ def append(text):
     return lambda code: code + "\n" + text
 
 
-def drop_cell(grade_id):
+def drop_cell(wanted):
     def surgery(notebook):
-        notebook.cells = [c for c in notebook.cells
-                          if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != grade_id]
+        notebook.cells = [c for c in notebook.cells if grade_id(c) != wanted]
         return notebook
     return surgery
 
 
-def set_cell(grade_id, source):
+def set_cell(wanted, source):
     def surgery(notebook):
-        for cell in notebook.cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-                cell.source = source
+        cell_by_id(notebook, wanted).source = source
         return notebook
     return surgery
 

@@ -34,6 +34,8 @@ from browser_support import (
 )
 from system_packages import skip_or_fail
 
+from grading.cells import grade_id as _grade_id
+from grading.cells import is_graded
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 from grading.submissions import release_notebook, solution_answers
 
@@ -90,10 +92,6 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def release():
     return release_notebook()
-
-
-def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def _code_lines(source):
@@ -251,7 +249,7 @@ def test_a_correct_solution_typed_in_passes_every_public_test(browser, lab, rele
         # Test cells that call one of public_tests' checkers say so when it passes.
         # (A bare `assert` left in a test cell passes silently: no error is all it shows.)
         public = [i for i, c in enumerate(release.cells)
-                  if c.metadata.get("nbgrader", {}).get("grade")
+                  if is_graded(c)
                   and any(re.search(r"\b\w+_test\(", line) for line in _code_lines(c.source))]
         assert public, "the release has no test cell calling public_tests"
         for i in public:

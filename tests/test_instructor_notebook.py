@@ -7,18 +7,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from grading.cells import cell_by_id, is_graded
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 
 
-def cell_of(notebook, grade_id):
-    for cell in notebook.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            return cell
-    raise KeyError(grade_id)
-
-
 def outputs_of(notebook, grade_id):
-    return "".join(output.get("text", "") for output in cell_of(notebook, grade_id).outputs)
+    return "".join(output.get("text", "") for output in cell_by_id(notebook, grade_id).outputs)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +39,7 @@ def test_given_backward_pass_shows_the_bug(executed):
 
 def test_per_block_table_points_at_w2_and_b1(executed):
     html = "".join(output.get("data", {}).get("text/html", "")
-                   for output in cell_of(executed, "per_block").outputs)
+                   for output in cell_by_id(executed, "per_block").outputs)
     rows = {name: re.findall(r"<td[^>]*>(.*?)</td>", row) for name, row in
             re.findall(r"<tr[^>]*><td><code>(\w+)</code></td>(.*?)</tr>", html)}
     assert sorted(rows) == sorted(["W1", "b1", "W2", "b2", "W3", "b3"]), html
@@ -68,7 +62,7 @@ def test_fixed_backward_pass_checks_out(executed):
 
 def test_every_public_test_passes(executed):
     test_cells = [cell for cell in executed.cells
-                  if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
+                  if is_graded(cell)]
     assert len(test_cells) == 7
     said = [outputs_of(executed, cell.metadata.nbgrader.grade_id) for cell in test_cells]
     assert all("All tests passed" in text or "Visible checks passed" in text for text in said), said
