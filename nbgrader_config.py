@@ -35,7 +35,7 @@ c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("Replace this line with your code.")'
 }
 
-# --- Fair, robust and confined autograding (grading/preprocessors.py, grading/sandbox.py) ---
+# --- Fair, robust and confined autograding (grading/preprocessors/, grading/sandbox.py) ---
 # The kit's preprocessors live beside this file; a copy of this file without
 # them (a bare scratch course) grades with plain nbgrader and says so.
 import sys as _sys  # noqa: E402

@@ -1,0 +1,40 @@
+"""nbgrader preprocessors that make autograding fair, robust and confined.
+
+Plain nbgrader 0.9.6 scores 0 a test cell that writes a warning to stderr,
+loses a whole submission when the kernel dies or ignores an interrupt, runs
+student code with the grader's rights, keeps output by lines not bytes, and
+shows hidden tests in feedback.  Each module of this package fixes one of
+those, one concern a module as in nbgrader's own ``preprocessors`` package; the
+classes are switched on by ``nbgrader_config.py``, so ``nbgrader autograde``
+and anything built on nbgrader's ``Autograde`` get them:
+
+* ``reading.TolerantNotebookExporter``: a file that is not a notebook becomes an empty
+  notebook with a note, so the submission scores 0 instead of aborting;
+* ``shadowing.RemoveShadowingFiles``: deletes submitted files that would be imported in
+  place of numpy or of the course's helper modules;
+* ``execute.GuardedExecute``: runs the kernel in the sandbox with resource limits,
+  restores numpy/builtins before each test cell, and when a cell kills or
+  hangs the kernel, restarts it, replays the cells before and goes on;
+* ``outputs.LimitOutputBytes``: caps what each cell keeps, in bytes;
+* ``outputs.FairStreams``: stderr text in a test cell (a warning) is not a failure;
+* ``deleted_cells.ScoreDeletedCells``: a test cell missing from the submission scores 0;
+* ``feedback.HideHiddenTests`` and ``feedback.HideTestTracebacks``: feedback
+  shows the failed check's message only, never a hidden test.
+
+``common`` holds the one logging helper they share.
+
+Every problem is logged once as ``[grading] <student>: <what happened>``.
+"""
+
+from grading.preprocessors.deleted_cells import ScoreDeletedCells
+from grading.preprocessors.execute import GuardedExecute, SandboxKernelManager
+from grading.preprocessors.feedback import HideHiddenTests, HideTestTracebacks
+from grading.preprocessors.outputs import FairStreams, LimitOutputBytes
+from grading.preprocessors.reading import TolerantNotebookExporter, placeholder_notebook
+from grading.preprocessors.shadowing import RemoveShadowingFiles, library_names, source_modules
+
+__all__ = [
+    "TolerantNotebookExporter", "RemoveShadowingFiles", "SandboxKernelManager", "GuardedExecute",
+    "LimitOutputBytes", "FairStreams", "ScoreDeletedCells", "HideHiddenTests", "HideTestTracebacks",
+    "placeholder_notebook", "source_modules", "library_names",
+]

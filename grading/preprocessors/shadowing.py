@@ -1,0 +1,58 @@
+"""Submitted files that Python would import in place of the real modules."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from grading.preprocessors.common import report
+
+
+def source_modules(config, assignment):
+    """Names of the Python modules the instructor ships in ``source/<assignment>``."""
+    coursedir = CourseDirectory(config=config)
+    folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+    return sorted(path.stem for path in folder.glob("*.py"))
+
+
+def library_names():
+    """Top-level names importable from the grader's Python: stdlib and site-packages."""
+    import pkgutil
+
+    names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+    names |= {module.name for module in pkgutil.iter_modules()}
+    return names | {"sitecustomize", "usercustomize"}
+
+
+class RemoveShadowingFiles(NbGraderPreprocessor):
+    """Delete submitted files that Python would import instead of the real module.
+
+    nbgrader copies the instructor's ``gc_utils.py`` over the student's, but a
+    package folder ``gc_utils/`` beside it wins the import, and so would a
+    ``numpy.py``, compiled ``.so`` files, stale bytecode or ``.pth`` files.
+    The autograded copy of the folder loses them (``submitted/`` is untouched).
+    """
+
+    def preprocess(self, nb, resources):
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        ours = set(source_modules(self.config, resources["nbgrader"]["assignment"]))
+        protected = library_names() | ours
+        for entry in sorted(folder.iterdir()):
+            name = entry.name.split(".")[0]
+            if entry.is_file() and entry.suffix == ".py" and name in ours:
+                continue  # the instructor's copy, placed by nbgrader
+            importable = entry.is_dir() or entry.suffix in (".py", ".pyc", ".pyd", ".so", ".pth")
+            if not importable:
+                continue  # data files (even test.csv) are never imported
+            if not (name in protected or entry.name == "__pycache__"
+                    or entry.suffix in (".pth", ".so", ".pyc", ".pyd")):
+                continue
+            report(self.log, resources, f"removed submitted {entry.name!r}: it would be imported "
+                    "in place of a course or library module")
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        return nb, resources
