@@ -1,13 +1,13 @@
-"""How fast gc_utils' gradient checker is, against torch.autograd.gradcheck.
+"""How fast the kit's gradient checker (gradient_checker.py) is, against torch.autograd.gradcheck.
 
 On a 784-128-64-1 ReLU network (108,801 float64 parameters, a small batch):
 
 1. the full check (``check_gradients``: 2 cost evaluations per parameter)
    against ``torch.autograd.gradcheck`` in its slow mode (also 2 evaluations
    per parameter, by default).  Both check *the same float64 function*: the
-   network written once in torch, which gc_utils calls on ``torch.from_numpy``
+   network written once in torch, which gradient_checker calls on ``torch.from_numpy``
    views of its working copy, so only the checking machinery differs.  Goal:
-   gc_utils at least 1.5 times faster.  The full check with the plain NumPy
+   gradient_checker at least 1.5 times faster.  The full check with the plain NumPy
    cost a student would write is timed as well;
 2. the directional check (``check_directions``, one random direction per
    block) against ``gradcheck(fast_mode=True)``.  Goal: no slower;
@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from gc_utils import check_directions, check_gradients
+from gradient_checker import check_directions, check_gradients
 
 try:
     import torch
@@ -97,8 +97,8 @@ def torch_function(X, Y):
     return function
 
 
-def torch_cost_for_gc_utils(function):
-    """``function`` as a gc_utils cost: tensors that are views of gc_utils'
+def torch_cost_for_checker(function):
+    """``function`` as a gradient_checker cost: tensors that are views of its
     float64 working copy (no copy), no autograd graph."""
 
     def cost(p):
@@ -142,17 +142,18 @@ def full_checks(parameters, X, Y, epsilon):
     plain = numpy_cost(X, Y)
     t_numpy, report = seconds(lambda: check_gradients(plain, parameters, gradients, epsilon,
                                                       check_random=False))
-    line("gc_utils.check_gradients, NumPy cost:", t_numpy, per_evaluation(plain, parameters),
+    line("gradient_checker.check_gradients, NumPy cost:", t_numpy, per_evaluation(plain, parameters),
          f"difference {report.difference:.1e}")
     if torch is None:
         print("   torch is not installed: no comparison (pip install torch==2.13.0, see this file)")
         return
     function = torch_function(X, Y)
-    shared = torch_cost_for_gc_utils(function)
+    shared = torch_cost_for_checker(function)
     evaluation = per_evaluation(shared, parameters)
     t_ours, report = seconds(lambda: check_gradients(shared, parameters, gradients, epsilon,
                                                      check_random=False))
-    line("gc_utils.check_gradients, torch cost:", t_ours, evaluation, f"difference {report.difference:.1e}")
+    line("gradient_checker.check_gradients, torch cost:", t_ours, evaluation,
+         f"difference {report.difference:.1e}")
     t_torch, passed = seconds(lambda: gradcheck(function, parameters, False, epsilon))
     line("torch.autograd.gradcheck (slow mode):", t_torch, evaluation, f"passed: {passed}")
     print(f"   speed-up over gradcheck: {t_torch / t_numpy:.2f}x with the NumPy cost (the course's way), "
@@ -161,24 +162,24 @@ def full_checks(parameters, X, Y, epsilon):
 
 def directional_checks(parameters, X, Y, epsilon, repeat):
     gradients = numpy_gradients(X, Y, parameters)
-    print("\n2. directional check: one random direction per block (gc_utils), "
+    print("\n2. directional check: one random direction per block (gradient_checker), "
           "one random projection (gradcheck fast mode)")
     plain = numpy_cost(X, Y)
     ours = min(seconds(lambda: check_directions(plain, parameters, gradients, epsilon,
                                                  check_random=False))[0] for _ in range(repeat))
-    print(f"   gc_utils.check_directions, NumPy cost: {ours * 1e3:7.2f} ms")
+    print(f"   gradient_checker.check_directions, NumPy cost: {ours * 1e3:7.2f} ms")
     if torch is None:
         print("   torch is not installed: no comparison")
         return
     function = torch_function(X, Y)
-    shared = torch_cost_for_gc_utils(function)
+    shared = torch_cost_for_checker(function)
     ours = min(seconds(lambda: check_directions(shared, parameters, gradients, epsilon,
                                                  check_random=False))[0] for _ in range(repeat))
     fast = min(seconds(lambda: gradcheck(function, parameters, True, epsilon))[0] for _ in range(repeat))
-    print(f"   gc_utils.check_directions, torch cost: {ours * 1e3:7.2f} ms  "
+    print(f"   gradient_checker.check_directions, torch cost: {ours * 1e3:7.2f} ms  "
           f"(one torch cost evaluation: {per_evaluation(shared, parameters, 300) * 1e3:.3f} ms)")
     print(f"   torch.autograd.gradcheck(fast_mode):   {fast * 1e3:7.2f} ms")
-    print(f"   ratio gradcheck / gc_utils: {fast / ours:.2f}x   (goal: >= 1, no slower)")
+    print(f"   ratio gradcheck / gradient_checker: {fast / ours:.2f}x   (goal: >= 1, no slower)")
 
 
 def scaling(batch, epsilon, repeat):

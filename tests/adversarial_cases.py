@@ -130,6 +130,11 @@ def gradients_to_vector(gradients):
     return numpy.zeros((47, 1))
 """
 
+SHADOW_CHECKER = """\
+def gradient_report(*args, **kwargs):
+    print("SHADOW gradient_checker imported")
+"""
+
 FAKE_PUBLIC_TESTS = SHADOW_PUBLIC_TESTS.replace("SHADOW", "REPLACED")
 
 LIAR = """
@@ -225,17 +230,22 @@ CASES = [
                     "    return 7.814075313343006e-11"),
         EX4: append("def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):\n"
                     "    return 0.2850931567761623")}),
-    # gc_utils ships a full checker; exercises 3 and 4 ask for the check itself.
-    Case("f_borrows_gc_utils_checker", "faked", zero=(T3, T3N, T4, T4W), edits={
-        EX3: replace(RATIO, "from gc_utils import relative_difference as _rd\n"
+    # gradient_checker ships a full checker; exercises 3 and 4 ask for the check itself.
+    Case("f_borrows_checker", "faked", zero=(T3, T3N, T4, T4W), edits={
+        EX3: replace(RATIO, "from gradient_checker import relative_difference as _rd\n"
                             "    difference = _rd(grad, gradapprox)"),
-        EX4: append("from gc_utils import check_gradients\n"
+        EX4: append("from gradient_checker import check_gradients\n"
                     "def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):\n"
                     "    cost = lambda p: forward_propagation_n(X, Y, p)[0]\n"
                     "    difference = check_gradients(cost, parameters, gradients, epsilon).difference\n"
                     "    if print_msg:\n"
                     "        print(f'difference = {difference}')\n"
                     "    return difference")}),
+    # ... and its report classes compute the same number when built by hand.
+    Case("f_borrows_checker_class", "faked", zero=(T3, T3N), edits={
+        EX3: replace(RATIO, "import gradient_checker as _gc\n"
+                            "    _block = _gc.BlockReport('t', (1,), ['t'], [grad], [gradapprox])\n"
+                            "    difference = _block.difference")}),
     Case("f_lookup_table", "faked", zero=(T3, T3N), edits={EX3: append(
         "_table = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}\n"
         "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
@@ -253,6 +263,7 @@ CASES = [
          files={"public_tests.py": FAKE_PUBLIC_TESTS}),
     Case("f_shadow_packages", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
          files={"public_tests/__init__.py": SHADOW_PUBLIC_TESTS, "gc_utils/__init__.py": SHADOW_GC_UTILS,
+                "gradient_checker/__init__.py": SHADOW_CHECKER,
                 "test.csv": "a data file named like a module stays\n"}),
     Case("f_test_edited", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
          notebook=set_cell(T1, "print('All tests passed.')")),

@@ -210,7 +210,8 @@ def test_replaced_helper_is_overwritten(batch):
 
 def test_shadowing_packages_are_removed(batch):
     folder = batch.course / "autograded" / "f_shadow_packages" / ASSIGNMENT
-    assert not (folder / "public_tests").exists() and not (folder / "gc_utils").exists()
+    for package in ("public_tests", "gc_utils", "gradient_checker"):
+        assert not (folder / package).exists()
     assert (folder / "test.csv").is_file()
     assert "SHADOW" not in all_output_text(autograded(batch, "f_shadow_packages"))
     # the student's own submitted folder is left as it was handed in

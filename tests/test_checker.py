@@ -1,4 +1,4 @@
-"""Tests of the gradient checker in gc_utils (check_gradients, check_directions,
+"""Tests of gradient_checker (check_gradients, check_directions,
 gradient_report).
 
 The course network is the notebook's own: ``forward`` is its given
@@ -12,7 +12,8 @@ import pytest
 from notebook_code import fixed_backward as notebook_fixed_backward
 from notebook_code import given_namespace
 
-from gc_utils import (
+from gc_utils import relu
+from gradient_checker import (
     BlockReport,
     band,
     check_directions,
@@ -20,7 +21,6 @@ from gc_utils import (
     gradient_report,
     relative_difference,
     relative_errors,
-    relu,
 )
 from testCases import gradient_check_n_test_case
 

@@ -71,36 +71,40 @@ def _check_scalar(value, function):
         raise AssertionError(f"{function} returned {value}; expected a finite number")
 
 
-#: gc_utils' own checker: exercises 3 and 4 are about writing the check, so
-#: while they are tested these refuse to run.
-CHECKER_TOOLS = ("check_gradients", "check_directions", "gradient_report",
-                 "relative_difference", "relative_errors")
+def checker_tools():
+    """Every function and class of ``gradient_checker``: exercises 3 and 4 are
+    about writing the check, so while they are tested these refuse to run."""
+    import gradient_checker
+
+    return {name: value for name, value in vars(gradient_checker).items()
+            if callable(value) and getattr(value, "__module__", None) == gradient_checker.__name__}
 
 
 def _refuse(*args, **kwargs):
     raise AssertionError(
-        "exercises 3 and 4 ask you to write the check yourself: do not call gc_utils' checker "
-        f"({', '.join(CHECKER_TOOLS)}) from them; use np.linalg.norm as the instructions say")
+        "exercises 3 and 4 ask you to write the check yourself: do not call gradient_checker "
+        "(check_gradients, relative_difference, ...) from them; use np.linalg.norm as the "
+        "instructions say")
 
 
 @contextlib.contextmanager
 def checker_tools_disabled(namespace):
-    """While the block runs, gc_utils' checker functions raise, in the module and
-    under any name ``namespace`` (a notebook's globals) has bound them to."""
-    import gc_utils
+    """While the block runs, gradient_checker's functions and classes raise, in the
+    module and under any name ``namespace`` (a notebook's globals) has bound them to."""
+    import gradient_checker
 
-    originals = {name: getattr(gc_utils, name) for name in CHECKER_TOOLS if hasattr(gc_utils, name)}
+    originals = checker_tools()
     bound = {key: value for key, value in namespace.items()
              if callable(value) and any(value is tool for tool in originals.values())}
     try:
         for name in originals:
-            setattr(gc_utils, name, _refuse)
+            setattr(gradient_checker, name, _refuse)
         for key in bound:
             namespace[key] = _refuse
         yield
     finally:
         for name, tool in originals.items():
-            setattr(gc_utils, name, tool)
+            setattr(gradient_checker, name, tool)
         namespace.update(bound)
 
 
