@@ -10,7 +10,9 @@ import json
 from dataclasses import dataclass, field
 
 from grading.cells import cell_by_id, grade_id
-from grading.submissions import edit
+from grading.course import NOTEBOOK
+from grading.course import submit as place
+from grading.submissions import edit, fill
 
 T1 = "test_ex1_forward_propagation"
 T2 = "test_ex2_backward_propagation"
@@ -46,6 +48,23 @@ class Case:
 
     def expected(self, points):
         return {cell: 0.0 if cell in self.zero else points[cell] for cell in points}
+
+
+def build(course, case, solutions, release):
+    """Place ``case`` in ``course`` as student ``case.name``: the release filled with the
+    solutions, the case's edits and surgery applied, its extra files beside it."""
+    answers = dict(solutions)
+    answers.update({name: edit(solutions[name]) for name, edit in case.edits.items()})
+    notebook = fill(answers, release)
+    if case.notebook:
+        notebook = case.notebook(notebook)
+    folder = place(course, case.name, notebook)
+    for relative, text in case.files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    if case.raw is not None:
+        (folder / f"{NOTEBOOK}.ipynb").write_text(case.raw)
+    return folder
 
 
 def replace(old, new):

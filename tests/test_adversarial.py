@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from adversarial_cases import ALL_TESTS, CASES, HOSTILE_CASE, T4, T5, Case, hostile_case
+from adversarial_cases import ALL_TESTS, CASES, HOSTILE_CASE, T4, T5, Case, build, hostile_case
 from demo_expectations import LOST, total
 from system_packages import apt_install, skip_or_fail
 
@@ -56,21 +56,6 @@ def kit_course(path):
         config.write(TEST_CONFIG)
     generate_release(course)
     return course
-
-
-def build(course, case, solutions, release):
-    answers = dict(solutions)
-    answers.update({name: edit(solutions[name]) for name, edit in case.edits.items()})
-    notebook = fill(answers, release)
-    if case.notebook:
-        notebook = case.notebook(notebook)
-    folder = place(course, case.name, notebook)
-    for relative, text in case.files.items():
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        (folder / relative).write_text(text)
-    if case.raw is not None:
-        (folder / f"{NOTEBOOK}.ipynb").write_text(case.raw)
-    return folder
 
 
 def digest(root):

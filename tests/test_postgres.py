@@ -8,81 +8,27 @@ per-cell scores must be there and equal to those of sequential
 ``nbgrader autograde`` into SQLite on an identical copy of the course.
 """
 
-import glob
-import os
-import pwd
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from system_packages import apt_install, free_port, skip_or_fail
+from postgres_server import postgres_database
 
 from grading.course import ASSIGNMENT, generate_release, make_course, submit, tool_environment
 from grading.scores import cell_scores
 from grading.submissions import sample_submissions
 
-try:
-    import psycopg2
-except ImportError:
-    psycopg2 = None
-
 COURSE_ID = "gradient-checking"
-
-
-def postgres_bin():
-    """The folder with initdb and pg_ctl, installing Debian's postgresql if needed."""
-    if psycopg2 is None:
-        skip_or_fail("psycopg2-binary (requirements-dev.txt) is not installed")
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    why = None if found else apt_install("postgresql")
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        skip_or_fail(f"PostgreSQL is not installed and could not be: {why}")
-    return Path(found[-1]).parent
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    """A throw-away PostgreSQL server on 127.0.0.1 and the URL of an empty database.
-
-    PostgreSQL refuses to run as root, so as root the server runs as the
-    ``postgres`` system user, in a temporary folder that user owns.
-    """
-    bindir = postgres_bin()
-    as_owner = []
-    folder = Path(tempfile.mkdtemp(prefix="gc-postgres-"))
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            skip_or_fail("running as root and there is no `postgres` user to run the server as")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        as_owner = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", free_port()
-    started = False
-    try:
-        subprocess.run([*as_owner, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True, timeout=120)
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
-        subprocess.run([*as_owner, bindir / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w",
-                        "-t", "60", "-o", options, "start"], check=True, capture_output=True, timeout=120)
-        started = True
-        connection = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE DATABASE gradebook")
-        connection.close()
-        # The driver named explicitly: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3.
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
-    finally:
-        if started:
-            subprocess.run([*as_owner, bindir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"],
-                           capture_output=True, timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
+    """A throw-away PostgreSQL server on 127.0.0.1 and the URL of an empty database."""
+    with postgres_database() as url:
+        yield url
 
 
 def kit_command(course, *command):
