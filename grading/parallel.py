@@ -15,7 +15,11 @@ nbgrader's own code and nothing else:
   ``nbgrader autograde ASSIGNMENT --student ID`` would, and optionally
   ``GenerateFeedback`` the same way;
 * students go to whichever worker is free (a queue, not fixed slices), and a
-  submission that fails is reported without stopping the others.
+  submission that fails is reported without stopping the others;
+* a run can be stopped at any moment (Ctrl-C, ``scancel``, a node lost) and
+  run again: students whose grading finished are skipped, and a student whose
+  grading was cut off half-way is graded again from the start (see
+  ``grading_states``), so no one is graded twice and no one is left half-graded.
 
 The gradebook is nbgrader's ``CourseDirectory.db_url``: SQLite by default,
 PostgreSQL (or anything SQLAlchemy speaks) with ``--db-url``.  SQLite allows
@@ -38,6 +42,7 @@ import argparse
 import logging
 import multiprocessing
 import os
+import socket
 import sys
 import time
 import zlib
@@ -58,6 +63,16 @@ class Outcome:
     seconds: float
     messages: list = field(default_factory=list)
     started_at: float = 0.0  # Unix time the grading of this student began
+    skipped: bool = False  # already graded by an earlier run: not graded again
+
+    def report(self):
+        """The lines a log shows for this student: one heading, then nbgrader's
+        warnings and errors, indented."""
+        if self.ok:
+            heading = f"graded {self.student} in {self.seconds:.1f} s"
+        else:
+            heading = f"FAILED {self.student}"
+        return "\n  ".join([heading, *self.messages])
 
 
 # ---------------------------------------------------------------- the students
@@ -92,17 +107,45 @@ def parse_shard(text):
     return index, count
 
 
+# ------------------------------------------------- finished, cut off or new
+
+IN_PROGRESS = ".grading-in-progress"
+
+# What a worker does for a student, decided before any grading starts.
+GRADE = "grade"            # new, or resubmitted: nbgrader's own rules apply
+REGRADE = "regrade"        # an earlier grading was cut off, or is not in this gradebook: from the start
+FEEDBACK = "feedback"      # graded, but the feedback asked for is missing
+SKIP = "skip"              # graded (and its feedback made, if asked for): nothing to do
+
+
+def in_progress_marker(course, assignment, student):
+    """The file that stands while ``student`` is being graded.
+
+    Written before nbgrader starts on the student, removed when it has
+    finished (graded or failed).  nbgrader writes ``autograded/<student>/``
+    before it runs the notebook and saves the grades, so a grader killed in
+    between (``scancel``, a time limit, a lost node) leaves a folder that
+    nbgrader itself would take for a finished grading and skip for ever.  The
+    marker left beside it tells the next run to grade that student again.
+    """
+    return Path(course) / IN_PROGRESS / assignment / student
+
+
 # ---------------------------------------------------------------- the workers
 
 class _Collect(logging.Handler):
-    """Keeps the warnings and errors nbgrader logs while one student is graded."""
+    """Keeps what nbgrader logs while one student is graded: records at
+    ``level`` and above, and always the kit's own notices about the submission
+    (``[grading] <student>: ...``, logged as warnings by ``grading.preprocessors``)."""
 
-    def __init__(self):
+    def __init__(self, level):
         super().__init__(level=logging.WARNING)
+        self.threshold = level
         self.messages = []
 
     def emit(self, record):
-        self.messages.append(self.format(record))
+        if record.levelno >= self.threshold or str(record.msg).startswith("[grading]"):
+            self.messages.append(self.format(record))
 
 
 _WORKER = {}
@@ -117,6 +160,10 @@ def _start_worker(course, assignment, nbgrader_argv, log_level):
     next.
     """
     os.chdir(course)
+    # Kernels inherit this process's stdout and print a start-up banner on it,
+    # one per submission; the grader reports on stderr, so stdout can go.
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     app = AutogradeApp()
@@ -125,8 +172,8 @@ def _start_worker(course, assignment, nbgrader_argv, log_level):
     # The parent prints each student's messages once, under the progress bar.
     for handler in list(app.log.handlers):
         app.log.removeHandler(handler)
-    app.log.setLevel(log_level)
-    collect = _Collect()
+    app.log.setLevel(min(log_level, logging.WARNING))
+    collect = _Collect(log_level)
     collect.setFormatter(logging.Formatter(LOG_FORMAT))
     app.log.addHandler(collect)
     if app.coursedir.db_url.startswith("sqlite"):
@@ -136,9 +183,14 @@ def _start_worker(course, assignment, nbgrader_argv, log_level):
     _WORKER.update(app=app, collect=collect)
 
 
-def _grade(student, feedback):
+def _grade(student, feedback, action=GRADE):
     """Autograde one student with nbgrader's converter, then (optionally)
-    generate the student's feedback; never raises."""
+    generate the student's feedback; never raises.
+
+    ``action`` comes from ``grading_states``: ``REGRADE`` passes nbgrader's
+    ``force`` for this student only (nbgrader then removes what a cut-off run
+    left and starts again), ``FEEDBACK`` only generates the feedback.
+    """
     from nbgrader.converters import Autograde, GenerateFeedback
 
     app, collect = _WORKER["app"], _WORKER["collect"]
@@ -146,20 +198,81 @@ def _grade(student, feedback):
     started_at = time.time()
     started = time.perf_counter()
     ok = True
+    marker = in_progress_marker(app.coursedir.root, app.coursedir.assignment_id, student)
+    if action == REGRADE and marker.exists():
+        collect.messages.append(f"[grading] {student}: an earlier grading was cut off half-way "
+                                f"({marker.read_text().strip()}); graded again from the start")
+    elif action == REGRADE:
+        collect.messages.append(f"[grading] {student}: autograded/ holds a grading this gradebook "
+                                "does not have; graded again")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"started {time.strftime('%Y-%m-%d %H:%M:%S')} on {socket.gethostname()}, "
+                      f"process {os.getpid()}\n")
+    options = {"force": True} if action == REGRADE else {}
     app.coursedir.student_id = student
     try:
-        Autograde(coursedir=app.coursedir, parent=app).start()
+        if action != FEEDBACK:
+            Autograde(coursedir=app.coursedir, parent=app, **options).start()
         if feedback:
-            GenerateFeedback(coursedir=app.coursedir, parent=app).start()
+            GenerateFeedback(coursedir=app.coursedir, parent=app, **options).start()
     except KeyboardInterrupt:
-        raise
+        raise  # the marker stays: this student's grading did not finish
     except BaseException as error:  # NbGraderException, a lost database, even a sys.exit()
         ok = False
         collect.messages.append(f"{type(error).__name__}: {error}")
     finally:
         app.coursedir.student_id = "*"
         os.chdir(app.coursedir.root)
+    # Graded, or failed and cleaned up by nbgrader: either way nothing is half-done.
+    marker.unlink(missing_ok=True)
     return Outcome(student, ok, time.perf_counter() - started, list(collect.messages), started_at)
+
+
+def _grading_states(assignment, students, feedback, force):
+    """What to do for each student, in a worker (it has nbgrader and the course's
+    configuration at hand): ``{student: GRADE | REGRADE | FEEDBACK | SKIP}``.
+
+    A student is graded when nbgrader's ``autograded/<student>/<assignment>``
+    folder exists, no in-progress marker says that grading was cut off, this
+    gradebook holds the submission, and the submission is not newer than what
+    was graded (nbgrader's own rule).  With ``force`` everyone is graded again.
+    """
+    from nbgrader.api import Gradebook
+
+    coursedir = _WORKER["app"].coursedir
+    if force:
+        return dict.fromkeys(students, GRADE)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        in_gradebook = {submission.student_id
+                        for submission in gradebook.find_assignment(assignment).submissions}
+    states = {}
+    for student in students:
+        autograded = coursedir.format_path(coursedir.autograded_directory, student, assignment)
+        if in_progress_marker(coursedir.root, assignment, student).exists():
+            states[student] = REGRADE
+        elif not os.path.isdir(autograded):
+            states[student] = GRADE
+        elif student not in in_gradebook:
+            states[student] = REGRADE  # graded into another gradebook: nbgrader would skip it
+        elif _resubmitted(coursedir, student, assignment, autograded):
+            states[student] = GRADE
+        elif feedback and not os.path.isdir(
+                coursedir.format_path(coursedir.feedback_directory, student, assignment)):
+            states[student] = FEEDBACK
+        else:
+            states[student] = SKIP
+    return states
+
+
+def _resubmitted(coursedir, student, assignment, autograded):
+    """Whether the submission is newer than the one graded (nbgrader then grades
+    it again); an unreadable timestamp counts as newer, so nbgrader reports it."""
+    submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+    try:
+        new, old = coursedir.get_existing_timestamp(submitted), coursedir.get_existing_timestamp(autograded)
+    except BaseException:  # nbgrader's fail() on a malformed timestamp.txt
+        return True
+    return new is not None and old is not None and new > old
 
 
 def _check_gradebook(assignment):
@@ -185,24 +298,35 @@ def _check_gradebook(assignment):
 
 # ---------------------------------------------------------------- the run
 
+def usable_cores():
+    """The cores this process may run on: a scheduler's allocation (Slurm's
+    cpuset, a container's) where there is one, not every core of the node."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def default_jobs():
-    """One worker more than there are cores.
+    """One worker more than there are usable cores.
 
     A submission spends part of its time waiting (kernel start-up, messages,
     gradebook writes) rather than computing, so one spare worker keeps the
     cores busy: on 2 cores, 40 submissions took 25.6 s with 2 workers and
     23.1 s with 3 (1.60x and 1.97x faster than nbgrader autograde).
     """
-    return (os.cpu_count() or 1) + 1
+    return usable_cores() + 1
 
 
 def grade(course, assignment, students, jobs=None, db_url=None, force=False, feedback=False,
           nbgrader_options=(), progress=True, log_level=logging.ERROR):
     """Autograde ``students`` of ``assignment`` in ``course`` with ``jobs`` workers.
 
-    Returns one ``Outcome`` per student, in the order of ``students``.  The
-    gradebook, ``autograded/`` (and ``feedback/``) end up as
+    Returns one ``Outcome`` per student, in the order of ``students``; a
+    student an earlier run graded is skipped (``Outcome.skipped``) unless
+    ``force``.  The gradebook, ``autograded/`` (and ``feedback/``) end up as
     ``nbgrader autograde`` (and ``nbgrader generate_feedback``) leave them.
+    With ``progress`` a bar counts the students and only problems are
+    printed; without it (a batch job's log) every student gets a line.
     """
     from tqdm import tqdm
 
@@ -223,15 +347,22 @@ def grade(course, assignment, students, jobs=None, db_url=None, force=False, fee
         problem = pool.submit(_check_gradebook, assignment).result()
         if problem:
             raise SystemExit(problem)
-        futures = {pool.submit(_grade, student, feedback): student for student in students}
-        with tqdm(total=len(students), unit="submission", desc=f"grading {assignment}",
+        states = pool.submit(_grading_states, assignment, students, feedback, force).result()
+        for student in students:
+            if states[student] == SKIP:
+                outcomes[student] = Outcome(student, True, 0.0, skipped=True)
+        if outcomes:
+            print(f"skipping {len(outcomes)} students already graded (--force grades them again)",
+                  file=sys.stderr)
+        futures = {pool.submit(_grade, student, feedback, states[student]): student
+                   for student in students if student not in outcomes}
+        with tqdm(total=len(futures), unit="submission", desc=f"grading {assignment}",
                   disable=not progress, file=sys.stderr) as bar:
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.student] = outcome
-                if outcome.messages or not outcome.ok:
-                    heading = outcome.student if outcome.ok else f"FAILED {outcome.student}"
-                    bar.write("\n  ".join([f"{heading}:", *outcome.messages]), file=sys.stderr)
+                if not progress or outcome.messages or not outcome.ok:
+                    bar.write(outcome.report(), file=sys.stderr)
                 bar.update()
     return [outcomes[student] for student in students]
 
@@ -260,7 +391,9 @@ def main(argv=None):
                         help="also generate each student's feedback (as nbgrader generate_feedback)")
     parser.add_argument("--course", default=".", help="course directory (default: here)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log nbgrader's warnings too")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="log all of nbgrader's warnings (the kit's notices on a submission and "
+                             "nbgrader's errors are always shown)")
     arguments, nbgrader_options = parser.parse_known_args(argv)
     nbgrader_options = [option for option in nbgrader_options if option != "--"]
 
@@ -280,12 +413,14 @@ def main(argv=None):
                      nbgrader_options=nbgrader_options, progress=not arguments.no_progress,
                      log_level=logging.WARNING if arguments.verbose else logging.ERROR)
     elapsed = time.perf_counter() - started
-    failed = [outcome.student for outcome in outcomes if not outcome.ok]
+    done = [outcome for outcome in outcomes if not outcome.skipped]
+    failed = [outcome.student for outcome in done if not outcome.ok]
     workers = max(1, min(arguments.jobs or default_jobs(), len(students)))
-    print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions in {elapsed:.1f} s "
+    print(f"graded {len(done) - len(failed)} of {len(done)} submissions in {elapsed:.1f} s "
           f"with {workers} workers", file=sys.stderr)
-    window = (min(o.started_at for o in outcomes), max(o.started_at + o.seconds for o in outcomes))
-    print(f"grading window (Unix time): {window[0]:.3f} to {window[1]:.3f}", file=sys.stderr)
+    if done:
+        window = (min(o.started_at for o in done), max(o.started_at + o.seconds for o in done))
+        print(f"grading window (Unix time): {window[0]:.3f} to {window[1]:.3f}", file=sys.stderr)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

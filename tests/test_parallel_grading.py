@@ -9,6 +9,11 @@ grades it 0) and a submission nbgrader itself cannot grade (a corrupt
 notebooks and feedback must match, apart from timestamps and execution times,
 and the submission that fails must not stop the others.
 
+A run killed in the middle of a student (SIGKILL, no chance to clean up) and
+run again skips the students it finished and grades the cut-off one again from
+the start, where plain nbgrader would take the half-written folder for a
+finished grading.
+
 Both run in scratch copies made by ``make_course``, which carry the kit's
 ``grading/`` beside ``nbgrader_config.py``, as the real course directory does.
 """
@@ -17,8 +22,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -26,7 +33,8 @@ import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
 from grading.course import ASSIGNMENT, NOTEBOOK, generate_release, make_course, submit, tool_environment
-from grading.parallel import in_shard, parse_shard, submitted_students
+from grading.parallel import in_progress_marker, in_shard, parse_shard, submitted_students
+from grading.scores import cell_scores
 from grading.submissions import fill, sample_submissions, solution_answers, source_notebook
 
 COURSE_ID = "gradient-checking"
@@ -219,6 +227,8 @@ def test_already_graded_submissions_are_skipped_unless_forced(graded_twice):
     again = run_parallel(parallel, "--jobs", "1", "--student", "complete", "--no-progress")
     assert again.returncode == 0, again.stderr
     assert graded.stat().st_mtime_ns == before
+    assert "skipping 1 students already graded" in again.stderr
+    assert "graded 0 of 0 submissions" in again.stderr
     forced = run_parallel(parallel, "--jobs", "1", "--student", "complete", "--force", "--no-progress")
     assert forced.returncode == 0, forced.stderr
     assert graded.stat().st_mtime_ns != before
@@ -242,3 +252,75 @@ def test_students_are_read_from_the_submitted_folder(tmp_path):
         os.makedirs(tmp_path / "submitted" / student / ASSIGNMENT)
     os.makedirs(tmp_path / "submitted" / "carol" / "another_assignment")
     assert submitted_students(tmp_path, ASSIGNMENT) == ["alice", "bob"]
+
+
+# --- a run stopped half-way, and run again ---------------------------------------------------
+
+SLOW = "slow"
+
+
+@pytest.fixture(scope="module")
+def cut_off(tmp_path_factory):
+    """A course where a grading run was killed (SIGKILL, as a lost node or
+    Slurm's escalation after scancel) in the middle of one student, then run
+    again; and what plain nbgrader makes of the same leftovers."""
+    course = make_course(tmp_path_factory.mktemp("cut-off") / "course")
+    generate_release(course)
+    answers = solution_answers(source_notebook(course))
+    submit(course, "done", fill(answers))
+    slow = dict(answers, ex1_forward_propagation=answers["ex1_forward_propagation"]
+                + "\nimport time\ntime.sleep(3)")
+    submit(course, SLOW, fill(slow))
+    first = run_parallel(course, "--jobs", "1", "--student", "done", "--no-progress")
+    assert first.returncode == 0, first.stderr
+    done = course / "autograded" / "done" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    done_mtime = done.stat().st_mtime_ns
+
+    marker = in_progress_marker(course, ASSIGNMENT, SLOW)
+    sanitized = course / "autograded" / SLOW / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    killed = subprocess.Popen([sys.executable, "-m", "grading.parallel", ASSIGNMENT, "--jobs", "1",
+                               "--no-progress"], cwd=course, env=kit_environment(), start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (marker.exists() and sanitized.exists()):  # nbgrader has written autograded/slow/
+        assert killed.poll() is None, killed.communicate()[1]
+        assert time.monotonic() < deadline, "the grading never started"
+        time.sleep(0.05)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.communicate()
+    leftovers = Path(shutil.copytree(course, course.parent / "nbgrader-alone"))
+    alone = run(leftovers, "nbgrader", "autograde", ASSIGNMENT, "--student", SLOW)
+    again = run_parallel(course, "--jobs", "1", "--no-progress")
+    return course, done_mtime, alone, again
+
+
+def test_plain_nbgrader_would_take_a_cut_off_grading_for_a_finished_one(cut_off):
+    _, _, alone, _ = cut_off
+    assert alone.returncode == 0, alone.stderr
+    assert "Skipping existing assignment" in alone.stderr  # the student would stay half-graded
+
+
+def test_a_grading_cut_off_half_way_is_graded_again_from_the_start(cut_off):
+    course, done_mtime, _, again = cut_off
+    done = course / "autograded" / "done" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    assert again.returncode == 0, again.stderr
+    assert "skipping 1 students already graded" in again.stderr
+    assert re.search(rf"^graded {SLOW} in [\d.]+ s$", again.stderr, re.M), again.stderr
+    assert "was cut off half-way" in again.stderr.split(f"graded {SLOW} in")[1]
+    assert "graded 1 of 1 submissions" in again.stderr
+    assert not in_progress_marker(course, ASSIGNMENT, SLOW).exists()
+    # the finished student was not graded again, and the cut-off one now has every score
+    assert done.stat().st_mtime_ns == done_mtime
+    scores = cell_scores(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID)
+    assert scores[SLOW] == scores["done"]
+    assert sum(score for score, _ in scores[SLOW].values()) == sum(top for _, top in scores[SLOW].values())
+
+
+def test_a_grading_missing_from_the_gradebook_is_graded_again(cut_off):
+    course, *_ = cut_off
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:
+        gradebook.remove_submission(ASSIGNMENT, "done")
+    again = run_parallel(course, "--jobs", "1", "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert "holds a grading this gradebook does not have" in again.stderr.split("graded done in")[1]
+    assert "done" in cell_scores(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID)
