@@ -22,6 +22,7 @@ import pstats
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from benchmarks.grading_speed import build_course, load_average
@@ -29,40 +30,38 @@ from grading import parallel
 from grading.course import ASSIGNMENT, tool_environment
 
 # Stages: (label, file fragment, function name) of the call that encloses it.
+# Coroutines (nbclient's kernel start, cell execution) are left out: cProfile
+# counts only the slices in which they run, not their waits; those waits show
+# as the event loop's ``select.epoll.poll`` in the function listing.
 STAGES = [
     ("whole submission (Autograde converter)", "grading/parallel.py", "_grade"),
-    ("  sanitize pass (nbgrader)", "nbgrader/converters/autograde.py", "convert_single_notebook"),
-    ("  init_assignment (nbgrader: student, submission rows, file copies)",
+    ("  nbgrader init_assignment (student and submission rows, file copies)",
      "nbgrader/converters/autograde.py", "init_assignment"),
-    ("  RemoveShadowingFiles", "grading/preprocessors", "preprocess"),
-    ("  kernel start (sandbox + kernel_guard + ipykernel)", "grading/preprocessors",
-     "async_start_new_kernel"),
-    ("  kernel client ready (wait_for_ready)", "nbclient/client.py", "async_start_new_kernel_client"),
-    ("  executing cells (nbclient)", "nbclient/client.py", "async_execute_cell"),
-    ("  guard probe before each test cell", "grading/preprocessors", "_guard"),
-    ("  kernel shutdown / cleanup", "nbclient/client.py", "_async_cleanup_kernel"),
-    ("  sandbox availability check", "grading/sandbox.py", "available"),
-    ("  library_names (site-packages walk)", "grading/preprocessors", "library_names"),
-    ("  source_modules", "grading/preprocessors", "source_modules"),
+    ("  reading notebooks (TolerantNotebookExporter.from_file)", "grading/preprocessors/reading.py",
+     "from_file"),
+    ("    nbformat validation (jsonschema), all callers", "nbformat/validator.py", "validate"),
+    ("  RemoveShadowingFiles", "grading/preprocessors/shadowing.py", "preprocess"),
+    ("    library_names (site-packages walk)", "grading/preprocessors/shadowing.py", "library_names"),
+    ("    source_modules", "grading/preprocessors/shadowing.py", "source_modules"),
+    ("  GuardedExecute (kernel start, cells, probes, shutdown)", "grading/preprocessors/execute.py",
+     "preprocess"),
+    ("    guard probes before test cells (round trips)", "grading/preprocessors/execute.py", "_guard"),
+    ("    sandbox availability check", "grading/sandbox.py", "available"),
     ("  SaveAutoGrades (gradebook writes)", "nbgrader/preprocessors/saveautogrades.py", "preprocess"),
-    ("  ScoreDeletedCells (gradebook read)", "grading/preprocessors", "preprocess"),
-    ("  Gradebook() opened (all sessions)", "nbgrader/api.py", "__init__"),
-    ("  writing notebooks (nbgrader writer)", "nbconvert/writers/files.py", "write"),
+    ("  ScoreDeletedCells (gradebook read)", "grading/preprocessors/deleted_cells.py", "preprocess"),
+    ("  every Gradebook() opened (nbgrader's and the kit's)", "nbgrader/api.py", "__init__"),
+    ("  writing notebooks (nbconvert FilesWriter)", "nbconvert/writers/files.py", "write"),
 ]
 
 
 def stage_times(stats, count):
-    """Cumulative seconds per submission of each stage's enclosing function.
-
-    A function name can occur in several classes of one file (``preprocess``
-    in grading/preprocessors): those are summed, and the label says which
-    file; the top-function listing below tells them apart.
-    """
+    """Cumulative seconds per submission of each stage's enclosing function
+    (summed over the classes of that file that define it)."""
     rows = []
     for label, fragment, name in STAGES:
         total = 0.0
         for (filename, _, function), (_, _, _, cumulative, _) in stats.stats.items():
-            if function == name and fragment in filename.replace(os.sep, "/"):
+            if function == name and filename.replace(os.sep, "/").endswith(fragment):
                 total += cumulative
         rows.append((label, total / count))
     return rows
@@ -72,16 +71,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=12)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--save", type=Path, help="also save the raw profile here (for pstats, snakeviz)")
     arguments = parser.parse_args(argv)
     os.environ["PATH"] = tool_environment()["PATH"]
     print(f"load average before: {load_average()}", file=sys.stderr)
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's sessions
     with tempfile.TemporaryDirectory(prefix="submission-profile-") as scratch:
         course = build_course(Path(scratch) / "course", arguments.submissions + 1)
         students = parallel.submitted_students(course, ASSIGNMENT)
-        saved = os.dup(1)  # the worker sends stdout (kernel banners) to /dev/null
+        # The worker sends stdout (kernels' banners) to /dev/null: report on stderr.
         parallel._start_worker(str(course), ASSIGNMENT, [ASSIGNMENT], parallel.logging.ERROR)
-        os.dup2(saved, 1)
-        os.close(saved)
         started = time.perf_counter()
         warm = parallel._grade(students[0], False)
         print(f"first submission (cold worker): {time.perf_counter() - started:.2f} s, ok={warm.ok}",
@@ -95,15 +94,18 @@ def main(argv=None):
     count = len(outcomes)
     assert all(outcome.ok for outcome in outcomes), [o.messages for o in outcomes if not o.ok]
     stats = pstats.Stats(profile)
+    if arguments.save:
+        stats.dump_stats(arguments.save)
+    out = sys.stderr
     print(f"\n{count} submissions in a warm worker: {elapsed / count:.3f} s each "
-          f"(load average after: {load_average()})\n")
-    print(f"{'stage':72s} s per submission")
+          f"(load average after: {load_average()})\n", file=out)
+    print(f"{'stage':72s} s per submission", file=out)
     for label, seconds in stage_times(stats, count):
-        print(f"{label:72s} {seconds:7.3f}")
+        print(f"{label:72s} {seconds:7.3f}", file=out)
     text = io.StringIO()
     pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(arguments.top)
-    print("\nTop functions by own time (all submissions):")
-    print(text.getvalue().split("\n", 6)[-1] if "ncalls" in text.getvalue() else text.getvalue())
+    print(f"\nTop functions by own time ({count} submissions):", file=out)
+    print(text.getvalue(), file=out)
 
 
 if __name__ == "__main__":

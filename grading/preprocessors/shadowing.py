@@ -1,5 +1,6 @@
 """Submitted files that Python would import in place of the real modules."""
 
+import functools
 import shutil
 import sys
 from pathlib import Path
@@ -17,13 +18,17 @@ def source_modules(config, assignment):
     return sorted(path.stem for path in folder.glob("*.py"))
 
 
+@functools.lru_cache(maxsize=None)
 def library_names():
-    """Top-level names importable from the grader's Python: stdlib and site-packages."""
+    """Top-level names importable from the grader's Python: stdlib and site-packages.
+
+    Walking every folder on sys.path takes tens of milliseconds; the answer
+    cannot change while a grader runs, so each process walks it once."""
     import pkgutil
 
     names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
     names |= {module.name for module in pkgutil.iter_modules()}
-    return names | {"sitecustomize", "usercustomize"}
+    return frozenset(names | {"sitecustomize", "usercustomize"})
 
 
 class RemoveShadowingFiles(NbGraderPreprocessor):
