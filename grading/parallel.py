@@ -19,7 +19,7 @@ nbgrader's own code and nothing else:
 * a run can be stopped at any moment (Ctrl-C, ``scancel``, a node lost) and
   run again: students whose grading finished are skipped, and a student whose
   grading was cut off half-way is graded again from the start (see
-  ``grading_states``), so no one is graded twice and no one is left half-graded.
+  ``_grading_states``), so no one is graded twice and no one is left half-graded.
 
 The gradebook is nbgrader's ``CourseDirectory.db_url``: SQLite by default,
 PostgreSQL (or anything SQLAlchemy speaks) with ``--db-url``.  SQLite allows
@@ -187,7 +187,7 @@ def _grade(student, feedback, action=GRADE):
     """Autograde one student with nbgrader's converter, then (optionally)
     generate the student's feedback; never raises.
 
-    ``action`` comes from ``grading_states``: ``REGRADE`` passes nbgrader's
+    ``action`` comes from ``_grading_states``: ``REGRADE`` passes nbgrader's
     ``force`` for this student only (nbgrader then removes what a cut-off run
     left and starts again), ``FEEDBACK`` only generates the feedback.
     """
