@@ -81,7 +81,7 @@ def test_release_contains_no_solution_and_no_hidden_test():
 def test_release_keeps_the_helpers_and_figures():
     folder = REPO / "release" / ASSIGNMENT
     shipped = sorted(path.name for path in (REPO / "source" / ASSIGNMENT).glob("*.py"))
-    assert shipped == ["gc_utils.py", "gradient_checker.py", "public_tests.py", "testCases.py"]
+    assert shipped == ["diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py", "testCases.py"]
     for name in shipped:
         link = REPO / "source" / ASSIGNMENT / name
         assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"
