@@ -26,6 +26,10 @@ EX4, EX5 = "ex4_gradient_check_n", "ex5_fixed_backward_propagation_n"
 ALL_TESTS = (T1, T2, T3, T3N, T4, T4W, T5)
 
 RATIO = "difference = numerator / denominator"
+FINE = '"Your backward propagation works perfectly fine! "'
+MISTAKE = '"There is a mistake in the backward propagation! "'
+TO_STDERR = ("if print_msg:\n        import functools, sys\n"
+             "        print = functools.partial(__import__('builtins').print, file=sys.stderr)")
 FD_N = "gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)"
 
 
@@ -35,11 +39,10 @@ class Case:
 
     name: str
     kind: str                      # correct, wrong, faked, fault, hostile
-    # Test cells that must score 0.  A wrong forward_propagation also fails
-    # test_ex3_gradient_check (gradient_check calls it), not the nonlinear one,
-    # which brings its own, unless it raises (the nonlinear cell first calls
-    # gradient_check on the student's functions); a one-sided difference is off by O(epsilon): far
-    # from 0 on a correct gradient, close enough on a grossly wrong one.
+    # Test cells that must score 0.  Each exercise is judged alone: the tests of exercise 3
+    # give gradient_check forward and backward passes of their own, so a wrong exercise 1 or 2
+    # costs its own points only.  A check that ignores its epsilon, x, theta, X, Y or
+    # parameters loses both cells of its exercise (the hidden tests use other values).
     zero: tuple = ()
     edits: dict = field(default_factory=dict)   # answer grade_id -> function(code) -> code
     notebook: object = None        # function(notebook) -> notebook, after the answers
@@ -213,13 +216,24 @@ CASES = [
     Case("c_warning", "correct", edits={
         EX3: replace(RATIO, RATIO + "\n    import warnings\n    warnings.warn('epsilon may be too small')"),
         EX4: replace(RATIO, RATIO + "\n    import sys\n    print('checked', file=sys.stderr)")}),
+    # Printing is not graded: a verdict line that is missing, reworded or on stderr costs nothing.
+    Case("c_prints_nothing", "correct", edits={EX3: replace("if print_msg:", "if False:"),
+                                               EX4: replace("if print_msg:", "if False:")}),
+    Case("c_prints_other_words", "correct", edits={
+        EX3: lambda code: edit(edit(code, FINE, '"Looks right: "'), MISTAKE, '"Check failed: "'),
+        EX4: lambda code: edit(edit(code, FINE, '"All good. "'), MISTAKE, '"Something is off. "')}),
+    Case("c_prints_to_stderr", "correct",
+         edits={answer: replace("if print_msg:", TO_STDERR) for answer in (EX3, EX4)}),
+    # Each exercise is judged alone: a wrong exercise 1 or 2 does not cost exercise 3.
+    Case("w_forward_only", "wrong", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")}),
+    Case("w_backward_only", "wrong", zero=(T2,), edits={EX2: replace("dtheta = x", "dtheta = theta")}),
 
     # --- wrong -------------------------------------------------------------------------------
     Case("w_sum_over_theta", "wrong", zero=(T3, T3N), edits={EX3: replace(
         "gradapprox = (J_plus - J_minus) / (2 * epsilon)", "gradapprox = (J_plus + J_minus) / (2 * theta)")}),
     Case("w_missing_factor_2", "wrong", zero=(T3, T3N), edits={EX3: replace(
         "gradapprox = (J_plus - J_minus) / (2 * epsilon)", "gradapprox = (J_plus - J_minus) / epsilon")}),
-    Case("w_one_sided", "wrong", zero=(T4,), edits={EX4: lambda code: edit(edit(code,
+    Case("w_one_sided", "wrong", zero=(T4, T4W), edits={EX4: lambda code: edit(edit(code,
         "theta_minus[i, 0] -= epsilon", "pass"), FD_N,
         "gradapprox[i] = (J_plus[i] - J_minus[i]) / epsilon")}),
     Case("w_no_copy", "wrong", zero=(T4, T4W), edits={EX4: lambda code: edit(edit(code,
@@ -229,6 +243,17 @@ CASES = [
         "grad = gradients_to_vector(gradients)",
         "grad = gradients_to_vector(\n"
         "        backward_propagation_n(X, Y, forward_propagation_n(X, Y, parameters)[1]))")}),
+    # Arguments are honoured: ignoring epsilon, x, theta, X, Y or parameters costs the exercise.
+    Case("w_ignores_epsilon_3", "wrong", zero=(T3, T3N), edits={EX3: replace(
+        "theta_plus = theta + epsilon", "epsilon = 1e-7\n    theta_plus = theta + epsilon")}),
+    Case("w_ignores_epsilon_4", "wrong", zero=(T4, T4W), edits={EX4: replace(
+        "for i in range(num_parameters):", "epsilon = 1e-7\n    for i in range(num_parameters):")}),
+    Case("w_ignores_x_theta", "wrong", zero=(T3, T3N), edits={EX3: replace(
+        "theta_plus = theta + epsilon", "x, theta = globals()['x'], globals()['theta']\n"
+        "    theta_plus = theta + epsilon")}),
+    Case("w_ignores_parameters", "wrong", zero=(T4, T4W), edits={EX4: replace(
+        "parameters_values, _ = dictionary_to_vector(parameters)",
+        "parameters_values, _ = dictionary_to_vector(globals()['parameters'])")}),
     Case("w_reads_globals", "wrong", zero=(T4, T4W), edits={EX4: replace(
         "parameters_values, _ = dictionary_to_vector(parameters)",
         "X, Y = globals()['X'], globals()['Y']\n"
@@ -269,7 +294,7 @@ CASES = [
         "_table = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}\n"
         "def gradient_check(x, theta, epsilon=1e-7, print_msg=False):\n"
         "    return _table.get((x, theta), 1e-10)")}),
-    Case("f_patch_isclose_abs", "faked", zero=(T1, T3), edits={EX1: lambda code: edit(code,
+    Case("f_patch_isclose_abs", "faked", zero=(T1,), edits={EX1: lambda code: edit(code,
         "J = theta * x", "J = theta * x + 1") + (
         "\nimport builtins, numpy\nbuiltins.abs = lambda value: 0.0\n"
         "numpy.isclose = lambda *a, **k: True\nnumpy.allclose = lambda *a, **k: True\n")}),
@@ -278,13 +303,13 @@ CASES = [
         "db1 = 1.0 / m * np.sum", "db1 = 4.0 / m * np.sum") + (
         "\nnp.linalg.norm = lambda *a, **k: 0.0\nnp.isclose = lambda *a, **k: True\n")}),
     Case("f_float_subclass", "faked", zero=(T3, T3N), edits={EX3: append(LIAR)}),
-    Case("f_helper_replaced", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
+    Case("f_helper_replaced", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
          files={"public_tests.py": FAKE_PUBLIC_TESTS}),
-    Case("f_shadow_packages", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
+    Case("f_shadow_packages", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
          files={"public_tests/__init__.py": SHADOW_PUBLIC_TESTS, "gc_utils/__init__.py": SHADOW_GC_UTILS,
                 "gradient_checker/__init__.py": SHADOW_CHECKER,
                 "test.csv": "a data file named like a module stays\n"}),
-    Case("f_test_edited", "faked", zero=(T1, T3), edits={EX1: replace("J = theta * x", "J = theta + x")},
+    Case("f_test_edited", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
          notebook=set_cell(T1, "print('All tests passed.')")),
     Case("f_test_deleted", "faked", zero=(T4,), notebook=drop_cell(T4)),
 
@@ -296,7 +321,7 @@ CASES = [
         "import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n"
         "        try:\n            pass\n        except KeyboardInterrupt:\n            pass\n"
         "    theta_plus = theta + epsilon")}),
-    Case("k_memory_bomb", "fault", zero=(T1, T3, T3N), edits={EX1: replace(
+    Case("k_memory_bomb", "fault", zero=(T1,), edits={EX1: replace(
         "J = theta * x", "hog = []\n    while True:\n        hog.append(bytearray(64 * 1024 ** 2))")}),
     Case("k_output_flood", "fault", edits={
         EX1: append("for _i in range(300000):\n    print(_i)"),
