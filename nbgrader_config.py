@@ -78,6 +78,18 @@ else:
     c.GenerateFeedback.preprocessors = [
         GetGrades, _grading.HideHiddenTests, _grading.HideTestTracebacks, CSSHTMLHeaderPreprocessor,
     ]
+    # ... formulas as MathML, readable offline, and each test cell named after its exercise.
+    try:
+        from grading import feedback_html as _feedback
+    except ImportError as _error:
+        print(f"[grading] *** feedback pages load MathJax from the web: {_error} "
+              "(pip install -r requirements.txt) ***", file=_sys.stderr)
+    else:
+        c.GenerateFeedback.exporter_class = _feedback.FeedbackExporter
+        c.GenerateFeedback.preprocessors.append(_feedback.LabelTestCells)
+        c.FeedbackExporter.template_name = _feedback.TEMPLATE_NAME
+        c.FeedbackExporter.extra_template_basedirs = _feedback.TEMPLATE_DIRS
+        c.FeedbackExporter.extra_template_paths = _feedback.TEMPLATE_PATHS
     # "auto": sandboxed where bubblewrap works, one loud warning where not.
     c.GuardedExecute.sandbox = "auto"
     c.GuardedExecute.memory_limit = 2 * 1024 ** 3

@@ -5,7 +5,19 @@ Tests use the notebook's own ``forward_propagation_n`` and buggy
 a change to what the tests check.
 """
 
+import re
+
 from grading.submissions import given_code, solution_answers, source_notebook
+
+
+def math_in(markdown):
+    """(display, inline) formulas in a markdown source: ``$$...$$`` and ``$...$``,
+    code spans aside, as MathJax (or the feedback's MathML) will typeset them."""
+    text = re.sub(r"`[^`]*`", "", markdown)
+    display = re.findall(r"\$\$(.+?)\$\$", text, flags=re.S)
+    text = re.sub(r"\$\$(.+?)\$\$", " ", text, flags=re.S)
+    inline = re.findall(r"\$(.+?)\$", text, flags=re.S)
+    return len(display), len(inline)
 
 
 def given_namespace():

@@ -32,6 +32,7 @@ from browser_support import (
     Offline,
     ensure_chromium,
 )
+from notebook_code import math_in as _math_in
 from system_packages import skip_or_fail
 
 from grading.cells import grade_id as _grade_id
@@ -96,16 +97,6 @@ def release():
 
 def _code_lines(source):
     return [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
-def _math_in(markdown):
-    """(display, inline) formulas in a markdown source: ``$$...$$`` and ``$...$``,
-    code spans aside, as MathJax will typeset them."""
-    text = re.sub(r"`[^`]*`", "", markdown)
-    display = re.findall(r"\$\$(.+?)\$\$", text, flags=re.S)
-    text = re.sub(r"\$\$(.+?)\$\$", " ", text, flags=re.S)
-    inline = re.findall(r"\$(.+?)\$", text, flags=re.S)
-    return len(display), len(inline)
 
 
 def _file_name(url):
@@ -289,11 +280,40 @@ def _open_feedback(browser, html, name):
     return page
 
 
+#: How the feedback's score summary names each test cell: after its exercise's heading.
+SUMMARY_LABELS = {
+    "test_ex1_forward_propagation": "Exercise 1: forward_propagation",
+    "test_ex2_backward_propagation": "Exercise 2: backward_propagation",
+    "test_ex3_gradient_check": "Exercise 3: gradient_check (1/2)",
+    "test_ex3_gradient_check_nonlinear": "Exercise 3: gradient_check (2/2)",
+    "test_ex4_gradient_check_n": "Exercise 4: gradient_check_n (1/2)",
+    "test_ex4_gradient_check_n_wrong_gradients": "Exercise 4: gradient_check_n (2/2)",
+    "test_ex5_fixed_backward_propagation_n": "Exercise 5: fix backward_propagation_n",
+}
+
+# Each formula of the page as the browser laid it out: MathML display, box, and for a
+# fraction whether its numerator sits above its denominator.
+FORMULAS_JS = """
+() => Array.from(document.querySelectorAll('.text_cell_render math')).map(m => {
+  const box = m.getBoundingClientRect();
+  const frac = m.querySelector('mfrac');
+  let stacked = null;
+  if (frac && frac.children.length === 2) {
+    stacked = frac.children[0].getBoundingClientRect().bottom
+              <= frac.children[1].getBoundingClientRect().top + 1;
+  }
+  return {display: m.getAttribute('display'), css: getComputedStyle(m).display,
+          width: box.width, height: box.height, stacked};
+})
+"""
+
+
 def test_the_feedback_shows_scores_and_messages(browser, demo_course):
     course, scores = demo_course
     for student in ("complete", "unfixed_backward"):
         html = course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
         assert html.exists(), f"no feedback for {student}"
+        before = len(browser.offline_requests.blocked)
         page = _open_feedback(browser, html, f"11_feedback_{student}")
         try:
             total = sum(score for score, _ in scores[student].values())
@@ -302,9 +322,36 @@ def test_the_feedback_shows_scores_and_messages(browser, demo_course):
             assert heading.is_visible()
             assert heading.inner_text().strip() == f"{NOTEBOOK} (Score: {total:.1f} / {top:.1f})"
             for grade_id, (score, most) in scores[student].items():
-                row = page.locator(f"a[href='#{grade_id}']").locator("xpath=..")
+                link = page.locator(f"#toc a[href='#{grade_id}']")
+                row = link.locator("xpath=..")
                 assert row.is_visible(), f"{student}: no summary line for {grade_id}"
                 assert f"(Score: {score:.1f} / {most:.1f})" in row.inner_text()
+                assert link.inner_text().strip() == SUMMARY_LABELS[grade_id], (
+                    f"{student}: the summary names {grade_id} {link.inner_text()!r}")
+            assert "Test cell" not in page.locator("#toc").inner_text()
+            page.locator("#toc").screenshot(path=str(ARTIFACTS / f"13_feedback_{student}_summary.png"))
+
+            # Every formula of the lesson typeset with the network blocked: as many MathML
+            # formulas as the notebook has, laid out by the browser (fractions stacked), no TeX left.
+            graded = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+            display, inline = (sum(counts) for counts in zip(
+                *[_math_in(c.source) for c in graded.cells if c.cell_type == "markdown"]))
+            formulas = page.evaluate(FORMULAS_JS)
+            assert sum(f["display"] == "block" for f in formulas) == display
+            assert sum(f["display"] == "inline" for f in formulas) == inline
+            # laid out by the browser's MathML engine ("math" is how Chromium reports "inline math")
+            assert all(f["css"] in ("math", "inline math", "block math") for f in formulas), formulas[:3]
+            assert all(f["css"] == "block math" for f in formulas if f["display"] == "block"), formulas
+            assert all(f["width"] > 0 and f["height"] > 0 for f in formulas), "a formula shows no box"
+            fractions = [f["stacked"] for f in formulas if f["stacked"] is not None]
+            assert fractions and all(fractions), "a fraction is not laid out as a fraction"
+            text = page.locator(".text_cell_render").all_inner_texts()
+            raw = re.findall(r"\$|\\[A-Za-z]+", "\n".join(text))
+            assert not raw, f"raw TeX in {student}'s feedback: {raw[:5]}"
+            page.locator(".text_cell_render math[display='block']").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"14_feedback_{student}_formulas.png"))
+            tried = browser.offline_requests.blocked[before:]
+            assert not tried, f"{student}'s feedback tried to reach the network: {tried}"
             broken = page.evaluate(
                 "() => Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
             assert not broken, f"figures missing in {student}'s feedback: {broken}"

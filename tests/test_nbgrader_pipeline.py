@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from demo_expectations import LOST, POINTS, total
+from notebook_code import math_in
 
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, nbgrader
 
@@ -81,7 +82,8 @@ def test_release_contains_no_solution_and_no_hidden_test():
 def test_release_keeps_the_helpers_and_figures():
     folder = REPO / "release" / ASSIGNMENT
     shipped = sorted(path.name for path in (REPO / "source" / ASSIGNMENT).glob("*.py"))
-    assert shipped == ["diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py", "testCases.py"]
+    assert shipped == ["diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py",
+                       "testCases.py"]
     for name in shipped:
         link = REPO / "source" / ASSIGNMENT / name
         assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"
@@ -131,6 +133,19 @@ def test_feedback_is_written_for_every_student(demo_course):
     unfixed = (course / "feedback" / "unfixed_backward" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
     assert "db1 is 4 times the true gradient" in unfixed, "the public test's message reaches the student"
     assert "BEGIN HIDDEN TESTS" not in unfixed and "_quadratic_case" not in unfixed
+
+
+def test_feedback_reads_offline_and_names_each_exercise(demo_course):
+    """Formulas are MathML (no MathJax to fetch), the summary names exercises, not "Test cell"."""
+    course, _ = demo_course
+    source = nbformat.read(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    formulas = sum(sum(math_in(c.source)) for c in source.cells if c.cell_type == "markdown")
+    for student in LOST:
+        html = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+        assert "<script src=" not in html and "mathjax.js" not in html.lower() and "cdnjs" not in html
+        assert html.count("<math ") == formulas
+        assert ">Test cell</a>" not in html
+        assert '<a href="#test_ex3_gradient_check_nonlinear">Exercise 3: gradient_check (2/2)</a>' in html
 
 
 def test_export_writes_one_row_per_student(demo_course):
