@@ -248,7 +248,7 @@ def _show_own_functions(target, own):
             continue
         try:
             right = all(np.isclose(float(function(x, t)), reference(x, t), rtol=1e-12, atol=0)
-                        for x, t in ((3, 4), (2, -7.0), (-1.25, 0.5)))
+                        for x, t in ((3, 4), (2, -7.0)))
         except Exception as error:  # noqa: BLE001 - their error belongs to their exercise
             note(_("Your gradient_check is right. Your {function} (exercise {exercise}) raises "
                    "{error}, so the check cannot run with it yet."),

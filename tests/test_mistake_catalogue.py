@@ -91,3 +91,39 @@ def test_print_the_table(capsys):
         print(f"\n{'mistake':<38}{'cell':<38}message")
         for name, cell, message in ROWS:
             print(f"{name:<38}{cell:<38}{message[:160]}")
+
+
+# A real kernel gives the same messages as the in-process run: a sample of the cases.
+KERNEL_SAMPLE = ["sum over theta", "stores (cost, cache)", "shapes (47,) and (47, 1)", "derivative in x",
+                 "theta_minus is theta_plus"]
+
+
+def test_a_real_kernel_gives_the_same_messages(material, tmp_path):
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from grading.course import ASSIGNMENT, REPO
+
+    folder = tmp_path / ASSIGNMENT
+    shutil.copytree(REPO / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    entries = [m for m in MISTAKES if m.name in KERNEL_SAMPLE]
+    assert len(entries) >= len(KERNEL_SAMPLE)
+    for entry in entries:
+        notebook = submission(entry, material)
+        expected = run_cells(nbformat.from_dict(notebook))
+        NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        for cell in notebook.cells:
+            name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if name not in PUBLIC_TEST_CELLS:
+                continue
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            shown = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+            assert entry.notes.get(name, "") in shown, (entry.name, name, shown)
+            mine = expected[name].error
+            if mine is None:
+                assert not errors, f"{entry.name}: {name} fails in a kernel only: {errors[0].evalue}"
+                continue
+            assert errors and errors[0].evalue == str(mine), (entry.name, name, errors, str(mine))

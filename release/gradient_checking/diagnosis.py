@@ -290,6 +290,11 @@ class OneParameterStandIn:
         return {"forward_propagation": forward_propagation, "backward_propagation": backward_propagation}
 
 
+def _scalar(value):
+    """One number from what the check passed or got (a float, or an array holding one)."""
+    return float(np.ravel(np.asarray(value, dtype=float))[0])
+
+
 def _low_precision(value):
     return isinstance(value, (np.floating, np.ndarray)) and np.asarray(value).dtype.itemsize < 8
 
@@ -306,9 +311,9 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
             fail("float32", _("{function} evaluated the cost in {dtype}: in that precision theta + epsilon "
                               "hardly differs from theta. Keep x, theta and epsilon in float64."),
                  function=function, dtype=np.asarray(got_theta).dtype)
-        if not np.isclose(float(got_x), x, rtol=1e-12, atol=0):
-            if (np.isclose(float(got_theta), x, rtol=1e-12, atol=0)
-                    and abs(float(got_x) - theta) <= 2 * epsilon):
+        if not np.isclose(_scalar(got_x), x, rtol=1e-12, atol=0):
+            if (np.isclose(_scalar(got_theta), x, rtol=1e-12, atol=0)
+                    and abs(_scalar(got_x) - theta) <= 2 * epsilon):
                 fail("swapped_arguments", _("gradient_check calls forward_propagation(theta, x): the "
                                             "arguments are the other way round, "
                                             "forward_propagation(x, theta_plus)."))
@@ -320,8 +325,8 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
                           "hardly differs from theta. Keep x, theta and epsilon in float64."),
              function=function, dtype=np.asarray(returned).dtype)
 
-    steps = [(float(t) - theta) / epsilon for _x, t, _J in stand_in.evaluations]
-    values = [float(t) for _x, t, _J in stand_in.evaluations]
+    steps = [(_scalar(t) - theta) / epsilon for _x, t, _J in stand_in.evaluations]
+    values = [_scalar(t) for _x, t, _J in stand_in.evaluations]
     if abs(theta) > 2 * epsilon and any(abs(v) == epsilon for v in values):
         fail("set_not_add", _("gradient_check evaluated the cost at theta = {point}, which is epsilon "
                               "itself: theta_plus is theta + epsilon (and theta_minus is "
@@ -334,14 +339,14 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
         fail("no_backward", _("gradient_check never called backward_propagation: grad must come from "
                               "backward_propagation(x, theta), the function being checked."))
     for got_x, got_theta, _dtheta in stand_in.gradients:
-        if not (np.isclose(float(got_theta), theta, rtol=1e-12, atol=0)
-                and np.isclose(float(got_x), x, rtol=1e-12, atol=0)):
+        if not (np.isclose(_scalar(got_theta), theta, rtol=1e-12, atol=0)
+                and np.isclose(_scalar(got_x), x, rtol=1e-12, atol=0)):
             fail("grad_not_at_theta", _("gradient_check computed grad at theta = {got} instead of "
                                         "theta = {theta}: call backward_propagation(x, theta)."),
                  got=shown(got_theta), theta=shown(theta))
     J_plus = next(J for (_x, t, J), s in zip(stand_in.evaluations, steps) if _near(s, 1))
     J_minus = next(J for (_x, t, J), s in zip(stand_in.evaluations, steps) if _near(s, -1))
-    return (float(J_plus), float(J_minus), epsilon, theta, float(stand_in.gradients[-1][2]), returned)
+    return (_scalar(J_plus), _scalar(J_minus), epsilon, theta, _scalar(stand_in.gradients[-1][2]), returned)
 
 
 def _near(step, target):
