@@ -1,0 +1,1 @@
+"""Running the course somewhere real: ``deploy/hub`` puts it on a local JupyterHub (``make hub``)."""
