@@ -43,11 +43,19 @@ from pathlib import Path as _Path  # noqa: E402
 
 if str(_Path(__file__).resolve().parent) not in _sys.path:
     _sys.path.insert(0, str(_Path(__file__).resolve().parent))
+# "auto": sandboxed where bubblewrap works, one loud warning where not.  A hub sets
+# GC_GRADING_SANDBOX=required (deploy/hub does): there grading refuses to run student
+# code unsandboxed, from the formgrader's buttons as from the command line.
+_sandbox = __import__("os").environ.get("GC_GRADING_SANDBOX", "auto")
 try:
     from grading import preprocessors as _grading
 except ImportError as _error:
     print(f"[grading] *** grading/ not found beside nbgrader_config.py ({_error}): plain nbgrader, "
           "no sandbox, no fault tolerance ***", file=_sys.stderr)
+    if _sandbox == "required":
+        # A config file that raises is only logged by traitlets; a preprocessor that cannot be
+        # imported stops every autograde with this name in its traceback instead.
+        c.Autograde.autograde_preprocessors = ["grading.preprocessors.GuardedExecute"]
 else:
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
@@ -90,8 +98,7 @@ else:
         c.FeedbackExporter.template_name = _feedback.TEMPLATE_NAME
         c.FeedbackExporter.extra_template_basedirs = _feedback.TEMPLATE_DIRS
         c.FeedbackExporter.extra_template_paths = _feedback.TEMPLATE_PATHS
-    # "auto": sandboxed where bubblewrap works, one loud warning where not.
-    c.GuardedExecute.sandbox = "auto"
+    c.GuardedExecute.sandbox = _sandbox
     c.GuardedExecute.memory_limit = 2 * 1024 ** 3
     c.GuardedExecute.cpu_limit = 600
     c.LimitOutputBytes.max_bytes = 64 * 1024
