@@ -9,7 +9,7 @@ ASSIGNMENT := gradient_checking
 # nbgrader starts `alembic` and kernels by name: find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup demo test release figures lab lint grade bench clean
+.PHONY: setup demo test release figures lab lint grade bench clean hub hub-clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,16 @@ lab: $(STAMP)
 # Autograde every submitted/ student in parallel (same results as `nbgrader autograde`).
 grade: $(STAMP)
 	$(BIN)/python -m grading.parallel $(ASSIGNMENT) --feedback
+
+# The course on a local JupyterHub (127.0.0.1), with an instructor and three students as
+# real Unix users (root only; see docs/jupyterhub.md). Ctrl-C stops it; hub-clean removes it all.
+HUB_ROOT ?= /srv/gradient-checking-hub
+HUB_PORT ?= 8000
+hub: $(STAMP)
+	$(BIN)/python -m deploy.hub up --root $(HUB_ROOT) --port $(HUB_PORT)
+
+hub-clean: $(STAMP)
+	$(BIN)/python -m deploy.hub clean --root $(HUB_ROOT)
 
 # Speed figures for the README's performance section (not run by `make test`).
 bench: $(STAMP)
