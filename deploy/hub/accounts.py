@@ -179,17 +179,15 @@ def write_jupyter_settings(layout):
              "# Written by deploy/hub (make hub): where this instructor's course lives.\n"
              "c = get_config()  # noqa: F821\n"
              f"c.CourseDirectory.root = {str(layout.course)!r}\n")
-    jupyter_cli = str(layout.venv / "bin" / "jupyter")
     for student in layout.student_names:
-        # What `jupyter server extension disable --user` would write; that command cannot
-        # switch off an extension the environment switched on (it says "could not be found"
-        # and exits 0), so the user's setting is written directly.
+        # What `jupyter server extension disable --user` and `jupyter labextension disable
+        # --level=user` write, written as the student.  (The first command cannot switch off
+        # an extension the environment switched on: it says "could not be found" and exits 0.)
         write_as(layout, student, ".jupyter/jupyter_server_config.d/nbgrader-student.json", json.dumps(
             {"ServerApp": {"jpserver_extensions": dict.fromkeys(STUDENT_SERVER_EXTENSIONS_OFF, False)}},
             indent=2))
-        as_user(layout, student, [jupyter_cli, "labextension", "disable", "--level=user",
-                                  *STUDENT_LAB_EXTENSIONS_OFF],
-                f"switching the instructor's panels off in {student}'s JupyterLab")
+        write_as(layout, student, ".jupyter/labconfig/page_config.json", json.dumps(
+            {"disabledExtensions": dict.fromkeys(STUDENT_LAB_EXTENSIONS_OFF, True)}, indent=2))
 
 
 def write_as(layout, user, relative, text):
