@@ -424,7 +424,8 @@ def test_each_student_fetched_their_own_feedback_without_hidden_tests(hub, round
         shown = re.findall(r"^Test cell \(Score: ([\d.]+) / ([\d.]+)\)$", text, flags=re.M)
         assert [(float(a), float(b)) for a, b in shown] == [mine[name] for name in order], text[:800]
         assert "HIDDEN TESTS" not in text
-        fetched = sorted(hub.home(student).glob(f"{ASSIGNMENT}/feedback/*/*"))
+        # One feedback page fetched into the student's folder: their own.
+        fetched = sorted(hub.home(student).glob(f"{ASSIGNMENT}/feedback/*/*.html"))
         assert [p.name for p in fetched] == [f"{NOTEBOOK}.html"], fetched
     first, second, third = hub.student_names
     # Messages: the complete notebook has none, the mistake is explained to its owner.
