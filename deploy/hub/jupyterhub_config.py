@@ -13,7 +13,8 @@ from jupyterhub.auth import Authenticator
 from traitlets import Dict
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
-settings = json.loads(open(os.environ["GC_HUB_SETTINGS"]).read())
+with open(os.environ["GC_HUB_SETTINGS"]) as _file:
+    settings = json.load(_file)
 venv = settings["venv"]
 runtime = settings["runtime"]
 
