@@ -46,7 +46,7 @@ from deploy.hub.layout import COURSE_ID, HubLayout
 from grading.cells import grade_id
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, submit, tool_environment
 from grading.scores import cell_scores
-from grading.submissions import edit, fill, release_notebook, solution_answers
+from grading.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 
 try:
     from playwright.sync_api import sync_playwright
@@ -412,6 +412,19 @@ def test_the_hostile_notebook_read_nothing_it_should_not(hub, round_trip):
             assert secret not in text, f"{where} shows {secret}"
 
 
+def hidden_test_lines(course):
+    """The code lines of the instructor's hidden tests (long enough to be telling)."""
+    lines, hidden = [], False
+    for cell in source_notebook(course).cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                hidden = "BEGIN" in line
+            elif hidden and len(line.strip()) > 20:
+                lines.append(line.strip())
+    assert lines, "the source notebook has no hidden tests to look for"
+    return lines
+
+
 def test_each_student_fetched_their_own_feedback_without_hidden_tests(hub, round_trip):
     scores = cell_scores(f"sqlite:///{hub.course / 'gradebook.db'}", COURSE_ID)
     order = [grade_id(cell) for cell in release_notebook(hub.course).cells if grade_id(cell) in POINTS]
@@ -424,6 +437,8 @@ def test_each_student_fetched_their_own_feedback_without_hidden_tests(hub, round
         shown = re.findall(r"^Test cell \(Score: ([\d.]+) / ([\d.]+)\)$", text, flags=re.M)
         assert [(float(a), float(b)) for a, b in shown] == [mine[name] for name in order], text[:800]
         assert "HIDDEN TESTS" not in text
+        shown_hidden = [line for line in hidden_test_lines(hub.course) if line in text]
+        assert not shown_hidden, f"{student}'s feedback shows hidden tests: {shown_hidden[:3]}"
         # One feedback page fetched into the student's folder: their own.
         fetched = sorted(hub.home(student).glob(f"{ASSIGNMENT}/feedback/*/*.html"))
         assert [p.name for p in fetched] == [f"{NOTEBOOK}.html"], fetched
