@@ -1,4 +1,4 @@
-"""The software of the hub: the proxy from npm, and a Python every user can run.
+"""The software of the hub: the proxy from npm, a Python every user can run, bubblewrap.
 
 * ``configurable-http-proxy`` is installed by ``npm ci`` into
   ``deploy/hub/node_modules`` at the version ``package-lock.json`` pins; Node
@@ -52,6 +52,14 @@ def ensure_proxy():
     run([PROXY, "--version"], "starting configurable-http-proxy (is Node.js too old?)", timeout=60)
     stamp.write_text(wanted)
     return PROXY
+
+
+def ensure_bubblewrap():
+    """The grading sandbox's tool (Debian package ``bubblewrap``), installed when missing."""
+    if shutil.which("bwrap") is None:
+        why = apt_install("bubblewrap")
+        if why:
+            raise SetupError(f"bubblewrap is needed for the grading sandbox: {why}")
 
 
 def requirements_digest():
