@@ -434,8 +434,8 @@ def test_each_student_fetched_their_own_feedback_without_hidden_tests(hub, round
         total = sum(score for score, _ in mine.values())
         assert f"{NOTEBOOK} (Score: {total:.1f} / 10.0)" in text, text[:500]
         # The summary lists this student's score of every test cell, in the notebook's order.
-        shown = re.findall(r"^Test cell \(Score: ([\d.]+) / ([\d.]+)\)$", text, flags=re.M)
-        assert [(float(a), float(b)) for a, b in shown] == [mine[name] for name in order], text[:800]
+        shown = re.findall(rf"^(?!{NOTEBOOK} )(.+) \(Score: ([\d.]+) / ([\d.]+)\)$", text, flags=re.M)
+        assert [(float(a), float(b)) for _, a, b in shown] == [mine[name] for name in order], text[:800]
         assert "HIDDEN TESTS" not in text
         shown_hidden = [line for line in hidden_test_lines(hub.course) if line in text]
         assert not shown_hidden, f"{student}'s feedback shows hidden tests: {shown_hidden[:3]}"
