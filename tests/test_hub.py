@@ -413,13 +413,15 @@ def test_the_hostile_notebook_read_nothing_it_should_not(hub, round_trip):
 
 
 def hidden_test_lines(course):
-    """The code lines of the instructor's hidden tests (long enough to be telling)."""
+    """The code lines only the instructor's hidden tests have (long enough to be telling;
+    a line the release also shows, in a public test, is no secret)."""
+    visible = {line.strip() for cell in release_notebook(course).cells for line in cell.source.splitlines()}
     lines, hidden = [], False
     for cell in source_notebook(course).cells:
         for line in cell.source.splitlines():
             if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
                 hidden = "BEGIN" in line
-            elif hidden and len(line.strip()) > 20:
+            elif hidden and len(line.strip()) > 20 and line.strip() not in visible:
                 lines.append(line.strip())
     assert lines, "the source notebook has no hidden tests to look for"
     return lines
