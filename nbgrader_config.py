@@ -49,6 +49,7 @@ if str(_Path(__file__).resolve().parent) not in _sys.path:
 _sandbox = __import__("os").environ.get("GC_GRADING_SANDBOX", "auto")
 try:
     from grading import preprocessors as _grading
+    from grading import safe_copy as _safe_copy
 except ImportError as _error:
     print(f"[grading] *** grading/ not found beside nbgrader_config.py ({_error}): plain nbgrader, "
           "no sandbox, no fault tolerance ***", file=_sys.stderr)
@@ -61,14 +62,30 @@ else:
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
         GetGrades,
         IgnorePattern,
         LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
         SaveAutoGrades,
     )
 
-    # A file that is not a notebook is graded as an empty notebook (0 points), not a crash.
+    # Submitted folders are copied without following a single symbolic link.
+    _safe_copy.install()
+    # A file that is not a notebook (or a notebook that is a link) is graded as an
+    # empty notebook (0 points), not a crash.
     c.Autograde.exporter_class = _grading.TolerantNotebookExporter
+    c.Autograde.sanitize_preprocessors = [   # nbgrader's own, then the kit's two
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        OverwriteCells,
+        _grading.RestoreDeletedCells,   # deleted read-only cells (tests, given code) put back in place
+        _grading.NoteSkippedFiles,      # the student is told which files were not copied, and why
+        CheckCellMetadata,
+    ]
     c.Autograde.autograde_preprocessors = [
         _grading.RemoveShadowingFiles,  # no submitted gc_utils/ or numpy.py in place of the real ones
         _grading.GuardedExecute,        # sandbox, limits, numpy restored, restart after a dead kernel
@@ -78,7 +95,7 @@ else:
         _grading.LimitOutputBytes,      # bytes, not only lines
         _grading.FairStreams,           # a warning on stderr does not fail a test cell
         SaveAutoGrades,
-        _grading.ScoreDeletedCells,     # a deleted test cell scores 0, not "needs manual grading"
+        _grading.ScoreDeletedCells,     # a graded cell that could not be put back scores 0
         AssignLatePenalties,
         CheckCellMetadata,
     ]

@@ -7,6 +7,8 @@ full marks.  ``test_adversarial.py`` grades them all in one nbgrader batch.
 """
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 
 from grading.cells import cell_by_id, grade_id
@@ -48,6 +50,9 @@ class Case:
     notebook: object = None        # function(notebook) -> notebook, after the answers
     files: dict = field(default_factory=dict)   # relative path -> text, beside the notebook
     raw: str = None                # the notebook file's text, replacing the notebook
+    # relative path -> symbolic link target; "{course}" is the course's absolute path
+    links: dict = field(default_factory=dict)
+    make: object = None            # function(folder, course): what a dict cannot say (pipes, hard links)
 
     def expected(self, points):
         return {cell: 0.0 if cell in self.zero else points[cell] for cell in points}
@@ -55,7 +60,7 @@ class Case:
 
 def build(course, case, solutions, release):
     """Place ``case`` in ``course`` as student ``case.name``: the release filled with the
-    solutions, the case's edits and surgery applied, its extra files beside it."""
+    solutions, the case's edits and surgery applied, its extra files and links beside it."""
     answers = dict(solutions)
     answers.update({name: edit(solutions[name]) for name, edit in case.edits.items()})
     notebook = fill(answers, release)
@@ -67,6 +72,13 @@ def build(course, case, solutions, release):
         (folder / relative).write_text(text)
     if case.raw is not None:
         (folder / f"{NOTEBOOK}.ipynb").write_text(case.raw)
+    for relative, target in case.links.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(folder / relative):
+            os.unlink(folder / relative)
+        os.symlink(target.format(course=course), folder / relative)
+    if case.make:
+        case.make(folder, course)
     return folder
 
 
@@ -81,6 +93,13 @@ def append(text):
 def drop_cell(wanted):
     def surgery(notebook):
         notebook.cells = [c for c in notebook.cells if grade_id(c) != wanted]
+        return notebook
+    return surgery
+
+
+def drop_cells(*wanted):
+    def surgery(notebook):
+        notebook.cells = [c for c in notebook.cells if grade_id(c) not in wanted]
         return notebook
     return surgery
 
@@ -133,6 +152,13 @@ _try("delete other submission", lambda: shutil.rmtree(os.path.join(_course, "sub
 _try("write release", lambda: open(os.path.join(_course, "release", "pwned.txt"), "w").write("x"))
 _try("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
 _try("write own folder", lambda: open("my_notes.txt", "w").write("mine"))
+# Links in its own folder, for the grader to follow after the kernel stops: nbgrader
+# writes the graded notebook to its path and chmods every file of the folder.
+def _links():
+    os.remove("Gradient_Checking.ipynb") if os.path.lexists("Gradient_Checking.ipynb") else None
+    os.symlink(os.path.join(_course, "canary.txt"), "Gradient_Checking.ipynb")
+    os.symlink(os.path.join(_course, "canary.txt"), "canary_link.txt")
+_try("link own folder to a canary", _links)
 print("\\n".join(_report))
 """
 
@@ -311,7 +337,8 @@ CASES = [
                 "test.csv": "a data file named like a module stays\n"}),
     Case("f_test_edited", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
          notebook=set_cell(T1, "print('All tests passed.')")),
-    Case("f_test_deleted", "faked", zero=(T4,), notebook=drop_cell(T4)),
+    # A deleted test cell is put back from the gradebook and run: no free points, no lost ones.
+    Case("f_test_deleted", "faked", notebook=drop_cell(T4)),
 
     # --- faults ------------------------------------------------------------------------------
     Case("k_kernel_exit", "fault", zero=(T5,), edits={EX5: replace(
@@ -329,6 +356,151 @@ CASES = [
     Case("k_invalid_json", "fault", zero=ALL_TESTS, raw='{"cells": [ {"cell_type": '),
     Case("k_not_a_notebook", "fault", zero=ALL_TESTS, raw=json.dumps({"student": "me", "answers": [1, 2]})),
 ]
+
+# --- links (issue 10, class 1) --------------------------------------------------------------
+SOURCE_NOTEBOOK = "../../../source/gradient_checking/Gradient_Checking.ipynb"
+LINKS_BESIDE = {
+    "solution.ipynb": SOURCE_NOTEBOOK,                          # relative, to the instructor's notebook
+    "solution.txt": SOURCE_NOTEBOOK,                            # the same, under a name that is copied
+    "source": "{course}/source",                                # absolute, to the source folder
+    "friend": "../../c_float/gradient_checking",                # another student's folder
+    "passwd": "/etc/passwd",                                    # absolute, to a system file
+    "chain": "passwd",                                          # a link to a link
+    "zero.bin": "/dev/zero",                                    # would be copied forever
+    "dangling": "nowhere",                                      # stops plain nbgrader's copy
+    "timestamp.txt": "/etc/passwd",                             # read by nbgrader as the submission time
+    "notes_link.txt": "notes.txt",                              # inside the submission
+    "sub/deeper/up": "../../../../../source",                   # in a sub-folder, to a folder
+}
+READ_LINKS = """
+import os as _os
+for _name in ["solution.txt", "source/gradient_checking/Gradient_Checking.ipynb",
+              "friend/Gradient_Checking.ipynb", "passwd", "chain", "notes_link.txt",
+              "sub/deeper/up/gradient_checking/Gradient_Checking.ipynb", "notes.txt"]:
+    try:
+        with open(_name) as _f:
+            print("LINK READ", _name, len(_f.read()))
+    except OSError as _error:
+        print("LINK BLOCKED", _name, type(_error).__name__)
+print("FOLDER", sorted(_os.listdir(".")))
+"""
+
+
+def make_pipe(folder, course):
+    os.mkfifo(folder / "pipe")
+
+
+def notebook_hard_link(folder, course):
+    """The notebook is the instructor's own file under the student's name."""
+    notebook = folder / "Gradient_Checking.ipynb"
+    notebook.unlink()
+    os.link(course / "source" / "gradient_checking" / "Gradient_Checking.ipynb", notebook)
+
+
+def folder_is_link(folder, course):
+    """The whole assignment folder is a link to another student's."""
+    shutil.rmtree(folder)
+    os.symlink("../c_float/gradient_checking", folder)
+
+
+LINK_CASES = [
+    Case("l_notebook_links_to_source", "hostile", zero=ALL_TESTS,
+         links={"Gradient_Checking.ipynb": SOURCE_NOTEBOOK}),
+    Case("l_links_beside", "hostile", zero=(T1, T3),
+         edits={EX1: replace("J = theta * x", "J = theta + x"), EX2: append(READ_LINKS)},
+         files={"notes.txt": "my own notes\n", "sub/deeper/data.txt": "1 2 3\n"},
+         links=LINKS_BESIDE, make=make_pipe),
+    Case("l_notebook_hard_link", "hostile", zero=ALL_TESTS, make=notebook_hard_link),
+    Case("l_folder_is_link", "hostile", zero=ALL_TESTS, make=folder_is_link),
+]
+
+# --- processes and disk (issue 10, classes 2 and 3) -----------------------------------------
+# Each prints how many it got; the test compares that with the cap.  The sleepers are
+# named "gcbomb" (or run "sleep 613") so the test can find any that outlive grading.
+def bomb(kind, imports, start, refused):
+    """Student code that starts one more (process, thread) until it is refused."""
+    return f"""
+{imports}
+_started = 0
+try:
+    for _ in range(300):
+{start}
+        _started += 1
+except {refused} as _error:
+    print("BOMB refused:", type(_error).__name__, _error)
+print("BOMB {kind}", _started)
+"""
+
+
+FORK_BOMB = bomb("forks", "import os as _os, time as _time, ctypes as _ctypes", """\
+        if _os.fork() == 0:
+            _ctypes.CDLL(None).prctl(15, b"gcbomb", 0, 0, 0)
+            _time.sleep(600)
+            _os._exit(0)""", "OSError")
+THREAD_BOMB = bomb("threads", "import threading as _threading, time as _time", """\
+        _threading.Thread(target=_time.sleep, args=(600,), daemon=True).start()""", "RuntimeError")
+POPEN_BOMB = bomb("processes", "import subprocess as _subprocess", """\
+        _subprocess.Popen(["sleep", "613"])""", "OSError")
+DISK_FILLER = """
+import os as _os
+_written = 0
+try:
+    for _i in range(40):
+        with open(f"fill{_i}.bin", "wb") as _f:
+            _f.write(b"x" * (60 * 1024 ** 2))
+        _written += 1
+except OSError as _error:
+    print("DISK refused:", _error)
+print("DISK files", _written)
+for _where in ("/tmp", "/dev/shm", "/", "/dev", "/run/grading/seed"):
+    _n = 0
+    try:
+        for _i in range(40):
+            with open(_os.path.join(_where, f"fill{_i}.bin"), "wb") as _f:
+                _f.write(b"x" * (60 * 1024 ** 2))
+            _n += 1
+    except OSError as _error:
+        print("DISK", _where, _n, "then", _error.strerror)
+try:   # the folder of the kernel's sockets, on the grader's disk
+    from ipykernel.kernelapp import IPKernelApp as _App
+    with open(_os.path.join(_os.path.dirname(_App.instance().ip), "fill.bin"), "wb") as _f:
+        _f.write(b"x" * 1024)
+    print("DISK socket folder written")
+except OSError as _error:
+    print("DISK socket folder refused:", _error.strerror)
+"""
+# Reads whatever notebook its kernel can find: the one being graded holds the hidden tests.
+NOTEBOOK_READER = """
+import glob as _glob
+for _path in _glob.glob("*.ipynb") + _glob.glob("/run/grading/seed/*.ipynb") + _glob.glob("../*/*.ipynb"):
+    print("NOTEBOOK", _path)
+    print(open(_path).read())
+"""
+
+RESOURCE_CASES = [
+    # The fork bomb also kills its kernel in exercise 5: the replacement kernel starts
+    # with a fresh cap, the bomb runs again in the replay, and ex5 alone scores 0.
+    Case("p_fork_bomb", "hostile", zero=(T5,), edits={EX1: append(FORK_BOMB), EX5: replace(
+        "m = X.shape[1]", "import os\n    os._exit(3)\n    m = X.shape[1]")}),
+    Case("p_thread_bomb", "hostile", edits={EX2: append(THREAD_BOMB)}),
+    Case("p_popen_bomb", "hostile", edits={EX3: append(POPEN_BOMB)}),
+    Case("d_disk_filler", "hostile", edits={EX1: append(DISK_FILLER)}),
+    Case("d_reads_graded_notebook", "hostile", edits={EX1: append(NOTEBOOK_READER)}),
+]
+
+# --- deleted cells (issue 10, class 5): read-only cells are put back and run ----------------
+DELETED_CASES = [
+    Case("r_test_deleted_wrong", "faked", zero=(T4, T4W),
+         edits={EX4: replace(RATIO, "difference = numerator")}, notebook=drop_cell(T4)),
+    Case("r_all_tests_deleted", "faked", zero=(T1, T3),
+         edits={EX1: replace("J = theta * x", "J = theta + x")}, notebook=drop_cells(*ALL_TESTS)),
+    Case("r_given_code_deleted", "faked", notebook=drop_cells("imports", "forward_propagation_n", "run_ex4")),
+    # An answer cell is not put back (the stub would replace the student's code): its
+    # tests run on what the notebook defines, here nothing.
+    Case("r_answer_deleted", "fault", zero=(T1, T3, T3N), notebook=drop_cell(EX1)),
+]
+
+CASES += LINK_CASES + RESOURCE_CASES + DELETED_CASES
 
 HOSTILE_CASE = Case("zz_hostile", "hostile")
 

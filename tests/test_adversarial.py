@@ -10,22 +10,41 @@ outside the submissions taken before and after.
 
 import hashlib
 import os
+import re
 import shutil
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from adversarial_cases import ALL_TESTS, CASES, HOSTILE_CASE, T4, T5, Case, build, hostile_case
+from adversarial_cases import (
+    ALL_TESTS,
+    CASES,
+    EX1,
+    EX2,
+    EX3,
+    HOSTILE_CASE,
+    LINKS_BESIDE,
+    T4,
+    T5,
+    Case,
+    build,
+    hostile_case,
+)
 from demo_expectations import LOST, total
 from system_packages import apt_install, skip_or_fail
 
-from grading import sandbox
+from grading import pids, sandbox
+from grading.cells import cell_by_id, grade_id, is_graded
 from grading.course import ASSIGNMENT, NBGRADER, NOTEBOOK, generate_release, make_course, nbgrader
 from grading.course import submit as place
+from grading.kernel_guard import landlock_abi
+from grading.preprocessors import GuardedExecute
 from grading.scores import cell_scores
 from grading.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
 
@@ -59,10 +78,21 @@ def kit_course(path):
 
 
 def digest(root):
-    """{relative path: sha256} of every file under ``root``."""
-    root = Path(root)
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    """{relative path: sha256 of a file, or the target of a link} of everything under
+    ``root``, links not followed."""
+    root, found = Path(root), {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                found[str(path.relative_to(root))] = "-> " + os.readlink(path)
+            elif stat.S_ISREG(mode):
+                found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+CANARY = "the instructor's canary\n"
 
 
 class Batch:
@@ -87,6 +117,7 @@ def batch(tmp_path_factory):
     result.hostile = hostile_case(course, listener.getsockname()[1])
     build(course, result.hostile, solutions, release)
 
+    (course / "canary.txt").write_text(CANARY)
     result.before = {part: digest(course / part) for part in ("source", "release", "submitted")}
     result.autograde = nbgrader(course, "autograde", ASSIGNMENT, "--force", check=False)
     result.feedback = nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False)
@@ -153,7 +184,14 @@ def test_no_grade_is_left_for_manual_grading(batch):
     ("k_kernel_exit", "KernelDied"),
     ("k_loop_ignores_interrupt", "ignored the interrupt"),
     ("k_output_flood", "output cut to"),
-    ("f_test_deleted", "graded cells missing from the submission score 0: " + T4),
+    ("f_test_deleted", "restored deleted test cell " + T4),
+    ("r_given_code_deleted", "restored deleted read-only cell forward_propagation_n"),
+    ("r_answer_deleted", "answer cell ex1_forward_propagation was deleted"),
+    ("l_notebook_links_to_source", "symbolic link to '../../../source/gradient_checking/"),
+    ("l_notebook_hard_link", "the instructor's own file under another name"),
+    ("l_folder_is_link", "'l_folder_is_link/gradient_checking' is a symbolic link"),
+    ("l_links_beside", "not copied: 'pipe', a named pipe"),
+    ("d_disk_filler", "No space left on device: the notebook reached its disk cap"),
     ("f_shadow_packages", "removed submitted 'public_tests'"),
     ("f_patch_isclose_abs", "builtins.abs"),
     ("f_patch_norm", "numpy.linalg.norm"),
@@ -227,9 +265,167 @@ def test_hostile_student_is_confined(batch):
     assert (batch.course / "autograded" / "c_float" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists()
     assert (batch.course / "submitted" / "c_float" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists()
     # ... while its own folder is writable, and its answers are graded as usual.
+    # ... while its own folder is writable for the run (a tmpfs: nothing reaches the disk),
+    # and its answers are graded as usual.
     assert "write own folder: DONE" in report
-    assert (batch.course / "autograded" / HOSTILE_CASE.name / ASSIGNMENT / "my_notes.txt").exists()
+    folder = batch.course / "autograded" / HOSTILE_CASE.name / ASSIGNMENT
+    assert not (folder / "my_notes.txt").exists()
     assert sum(score for score, _ in batch.scores[HOSTILE_CASE.name].values()) == 10
+
+
+def test_links_made_by_the_kernel_reach_nothing(batch):
+    """The hostile kernel replaced its notebook by a link to a file outside; nbgrader
+    then writes the graded notebook and chmods every file: through the link, the
+    canary would be overwritten or made read-only."""
+    if batch.no_sandbox:
+        skip_or_fail(f"no sandbox here: {batch.no_sandbox}")
+    assert "link own folder to a canary: DONE" in all_output_text(autograded(batch, HOSTILE_CASE.name))
+    canary = batch.course / "canary.txt"
+    assert canary.read_text() == CANARY
+    assert stat.S_IMODE(canary.stat().st_mode) == 0o644
+    folder = batch.course / "autograded" / HOSTILE_CASE.name / ASSIGNMENT
+    assert stat.S_ISREG(os.lstat(folder / f"{NOTEBOOK}.ipynb").st_mode)
+    assert not os.path.lexists(folder / "canary_link.txt")
+
+
+# --- links in submissions -------------------------------------------------------------------
+
+def links_below(folder):
+    return [os.path.join(root, name) for root, dirs, files in os.walk(folder)
+            for name in dirs + files if os.path.islink(os.path.join(root, name))]
+
+
+def test_no_link_reaches_an_autograded_folder(batch):
+    links = links_below(batch.course / "autograded")
+    assert links == []
+
+
+def test_links_beside_the_notebook_are_not_followed(batch):
+    name = "l_links_beside"
+    folder = batch.course / "autograded" / name / ASSIGNMENT
+    for relative in LINKS_BESIDE:
+        assert not os.path.lexists(folder / relative), relative
+    assert not os.path.lexists(folder / "pipe")
+    assert (folder / "notes.txt").read_text() == "my own notes\n"
+    assert (folder / "sub" / "deeper" / "data.txt").is_file()
+    output = output_of(autograded(batch, name), EX2)
+    assert "LINK READ notes.txt" in output
+    assert re.findall(r"LINK READ (\S+)", output) == ["notes.txt"], output
+    for relative in LINKS_BESIDE:     # one line per link, saying where it pointed
+        target = LINKS_BESIDE[relative].format(course=batch.course)
+        line = f"[grading] {name}/{NOTEBOOK}: not copied: symbolic link {relative!r} -> {target!r}"
+        assert line in batch.log, line
+    notes = [c.source for c in autograded(batch, name).cells if "were not copied for grading" in c.source]
+    assert len(notes) == 1 and "/etc/passwd" in notes[0] and "named pipe" in notes[0]
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("l_notebook_links_to_source", "it is a symbolic link to '../../../source/gradient_checking/"),
+    ("l_notebook_hard_link", "it is the instructor's own file under another name"),
+    ("l_folder_is_link", "is a symbolic link to '../c_float/gradient_checking'"),
+])
+def test_a_linked_notebook_is_graded_as_empty(batch, student, reason):
+    notebook = autograded(batch, student)
+    assert "could not be read as a notebook" in notebook.cells[0].source
+    assert reason in notebook.cells[0].source
+
+
+def test_no_hidden_test_text_in_any_output(batch):
+    """Outputs and feedback of every student: no hidden test, however the
+    submission tried to reach one (links, reading the graded notebook)."""
+    for student in batch.scores:
+        # The instructor's autograded copy keeps tracebacks of the test cells (they quote
+        # hidden tests); what the student's own cells print must not hold any.
+        notebook = autograded(batch, student)
+        notebook.cells = [cell for cell in notebook.cells if not is_graded(cell)]
+        outputs = all_output_text(notebook)
+        feedback = (batch.course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+        for snippet in HIDDEN_SNIPPETS:
+            assert snippet not in outputs, (student, snippet)
+            assert snippet not in feedback, (student, snippet)
+            assert snippet.replace(">", "&gt;") not in feedback, (student, snippet)
+    assert "NOTEBOOK" not in output_of(autograded(batch, "d_reads_graded_notebook"), EX1)
+
+
+# --- processes and disk ---------------------------------------------------------------------
+
+def output_of(notebook, wanted):
+    return "".join(str(o.get("text", "")) for o in cell_by_id(notebook, wanted).get("outputs", []))
+
+
+CAP = GuardedExecute.process_limit.default_value
+
+
+@pytest.mark.parametrize("student,cell,kind", [
+    ("p_fork_bomb", EX1, "forks"), ("p_thread_bomb", EX2, "threads"), ("p_popen_bomb", EX3, "processes"),
+])
+def test_process_bombs_stop_at_the_cap(batch, student, cell, kind):
+    try:
+        pids.available()
+    except pids.Unavailable as error:
+        if os.geteuid() == 0 or batch.no_sandbox:
+            skip_or_fail(f"no process cap here: {error}")
+    output = output_of(autograded(batch, student), cell)
+    got = int(re.search(rf"BOMB {kind} (\d+)", output).group(1))
+    print(f"\n{student}: {got} {kind} started under a cap of {CAP} processes and threads")
+    assert "BOMB refused" in output, output
+    assert 0 < got < CAP
+    assert f"[grading] {student}/{NOTEBOOK}: the kernel reached its cap of {CAP}" in batch.log
+
+
+def test_no_process_outlives_grading(batch):
+    left = []
+    for proc in Path("/proc").iterdir():
+        try:
+            comm = (proc / "comm").read_text().strip()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if comm == "gcbomb" or cmdline == b"sleep\x00613\x00":
+            left.append(proc.name)
+    assert left == []
+    try:
+        _, base = pids.available()
+    except pids.Unavailable:
+        return
+    # Groups are named after the grader that made them; a finished grader leaves none
+    # (another run on this machine may still be grading).
+    groups = base.glob(f"{pids.GROUP_PREFIX}*")
+    owners = [group.name[len(pids.GROUP_PREFIX):].split("-")[0] for group in groups]
+    assert [owner for owner in owners if not os.path.exists(f"/proc/{owner}")] == []
+
+
+def test_disk_writes_are_capped_in_all(batch):
+    if batch.no_sandbox:
+        skip_or_fail(f"no sandbox here: {batch.no_sandbox}")
+    limit = GuardedExecute.disk_limit.default_value
+    output = output_of(autograded(batch, "d_disk_filler"), EX1)
+    files = int(re.search(r"DISK files (\d+)", output).group(1))
+    assert "No space left on device" in output
+    assert 0 < files * 60 * 1024 ** 2 <= limit
+    assert "DISK /tmp 1 then No space left on device" in output
+    assert "DISK /dev/shm 0 then No space left on device" in output
+    for folder in ("/", "/dev", "/run/grading/seed"):
+        assert f"DISK {folder} 0 then Read-only file system" in output
+    assert "DISK socket folder refused" in output
+    folder = batch.course / "autograded" / "d_disk_filler" / ASSIGNMENT
+    assert not list(folder.glob("fill*.bin"))
+    assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) < limit
+
+
+# --- deleted cells --------------------------------------------------------------------------
+
+def test_deleted_read_only_cells_are_back_in_their_place(batch):
+    source = [grade_id(c) for c in nbformat.read(str(batch.course / "source" / ASSIGNMENT /
+                                                      f"{NOTEBOOK}.ipynb"), 4).cells]
+    for student in ("f_test_deleted", "r_all_tests_deleted", "r_given_code_deleted"):
+        cells = autograded(batch, student).cells
+        assert [grade_id(c) for c in cells if grade_id(c)] == source, student
+        for index, cell in enumerate(cells):
+            if cell.cell_type == "code" and "was missing from this submission" in cells[index - 1].source:
+                assert f"`{grade_id(cell)}`" in cells[index - 1].source
+    feedback = (batch.course / "feedback" / "f_test_deleted" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    assert "was missing from this submission" in feedback
 
 
 # --- feedback -------------------------------------------------------------------------------
@@ -259,3 +455,63 @@ def test_unsandboxed_grading_works_and_warns_once(tmp_path):
     assert sum(score for score, _ in scores["complete"].values()) == 10
     assert sum(score for score, _ in scores["dies"].values()) == 8
     assert scores["dies"][T5][0] == 0
+
+
+# --- grading as a user other than root (the JupyterHub instructor) -------------------------
+
+GRADER_UID = 65534   # nobody: no cgroup of its own to write, RLIMIT_NPROC enforced
+
+
+def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
+    """No pids cgroup is writable for this user: the kernel's processes are capped by
+    RLIMIT_NPROC in the sandbox's own user namespace, and its writes by the tmpfs."""
+    if os.geteuid() != 0:
+        pytest.skip("switching to another user needs root")
+    why = ensure_bubblewrap()
+    if why:
+        skip_or_fail(f"no sandbox here: {why}")
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import nbgrader, ipykernel"], user=GRADER_UID,
+                               group=GRADER_UID, extra_groups=[], capture_output=True, text=True)
+        problem = probe.stderr.strip()[-300:] if probe.returncode else None
+    except OSError as error:
+        problem = str(error)
+    if problem:   # a checkout or Python under a private home folder: not a fault of the kit
+        pytest.skip(f"uid {GRADER_UID} cannot run this Python ({sys.executable}): {problem}")
+    root = Path(tempfile.mkdtemp(prefix="gc-other-user-"))   # not under pytest's 0700 folder
+    try:
+        os.chmod(root, 0o755)
+        course = kit_course(root / "course")
+        solutions = solution_answers(source_notebook(course))
+        release = release_notebook(course)
+        place(course, "complete", fill(solutions, release))
+        for name in ("p_fork_bomb", "d_disk_filler"):
+            build(course, next(case for case in CASES if case.name == name), solutions, release)
+        (root / "home").mkdir()
+        for folder, _, files in os.walk(root):
+            for path in [folder, *(os.path.join(folder, name) for name in files)]:
+                os.lchown(path, GRADER_UID, GRADER_UID)
+        env = dict(os.environ, HOME=str(root / "home"), PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin")
+        process = subprocess.run([*NBGRADER, "autograde", ASSIGNMENT, "--force"], cwd=course, env=env,
+                                 user=GRADER_UID, group=GRADER_UID, extra_groups=[],
+                                 capture_output=True, text=True, timeout=900)
+        assert process.returncode == 0, process.stderr[-3000:]
+        assert "NOT CAPPED" not in process.stderr and "UNSANDBOXED" not in process.stderr, process.stderr
+        scores = cell_scores(f"sqlite:///{course / 'gradebook.db'}")
+        assert sum(score for score, _ in scores["complete"].values()) == 10
+        assert sum(score for score, _ in scores["p_fork_bomb"].values()) == 8
+        assert sum(score for score, _ in scores["d_disk_filler"].values()) == 10
+        def graded(student):
+            return nbformat.read(str(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), 4)
+
+        output = output_of(graded("p_fork_bomb"), EX1)
+        got = int(re.search(r"BOMB forks (\d+)", output).group(1))
+        print(f"\nas uid {GRADER_UID}: {got} forks under a cap of {CAP} processes and threads")
+        assert "BOMB refused" in output and 0 < got < CAP
+        output = output_of(graded("d_disk_filler"), EX1)
+        files = int(re.search(r"DISK files (\d+)", output).group(1))
+        assert 0 < files * 60 * 1024 ** 2 <= GuardedExecute.disk_limit.default_value
+        if landlock_abi():    # the grader cannot hand the socket folder to another owner here
+            assert "DISK socket folder refused" in output
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

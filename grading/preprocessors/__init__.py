@@ -8,8 +8,13 @@ those, one concern a module as in nbgrader's own ``preprocessors`` package; the
 classes are switched on by ``nbgrader_config.py``, so ``nbgrader autograde``
 and anything built on nbgrader's ``Autograde`` get them:
 
-* ``reading.TolerantNotebookExporter``: a file that is not a notebook becomes an empty
-  notebook with a note, so the submission scores 0 instead of aborting;
+* ``reading.TolerantNotebookExporter``: a file that is not a notebook (or a notebook
+  that is a link) becomes an empty notebook with a note, so the submission scores 0
+  instead of aborting or grading what the link points at;
+* ``skipped_files.NoteSkippedFiles``: tells the student which submitted files were not
+  copied (``grading.safe_copy`` copies no link, pipe or instructor's file);
+* ``deleted_cells.RestoreDeletedCells``: puts deleted read-only cells (tests, given
+  code) back in their place, from the gradebook;
 * ``shadowing.RemoveShadowingFiles``: deletes submitted files that would be imported in
   place of numpy or of the course's helper modules;
 * ``execute.GuardedExecute``: runs the kernel in the sandbox with resource limits,
@@ -17,7 +22,7 @@ and anything built on nbgrader's ``Autograde`` get them:
   hangs the kernel, restarts it, replays the cells before and goes on;
 * ``outputs.LimitOutputBytes``: caps what each cell keeps, in bytes;
 * ``outputs.FairStreams``: stderr text in a test cell (a warning) is not a failure;
-* ``deleted_cells.ScoreDeletedCells``: a test cell missing from the submission scores 0;
+* ``deleted_cells.ScoreDeletedCells``: a graded cell that could not be put back scores 0;
 * ``feedback.HideHiddenTests`` and ``feedback.HideTestTracebacks``: feedback
   shows the failed check's message only, never a hidden test.
 
@@ -26,15 +31,16 @@ and anything built on nbgrader's ``Autograde`` get them:
 Every problem is logged once as ``[grading] <student>: <what happened>``.
 """
 
-from grading.preprocessors.deleted_cells import ScoreDeletedCells
+from grading.preprocessors.deleted_cells import RestoreDeletedCells, ScoreDeletedCells
 from grading.preprocessors.execute import GuardedExecute, SandboxKernelManager
 from grading.preprocessors.feedback import HideHiddenTests, HideTestTracebacks
 from grading.preprocessors.outputs import FairStreams, LimitOutputBytes
 from grading.preprocessors.reading import TolerantNotebookExporter, placeholder_notebook
 from grading.preprocessors.shadowing import RemoveShadowingFiles, library_names, source_modules
+from grading.preprocessors.skipped_files import NoteSkippedFiles
 
 __all__ = [
     "TolerantNotebookExporter", "RemoveShadowingFiles", "SandboxKernelManager", "GuardedExecute",
-    "LimitOutputBytes", "FairStreams", "ScoreDeletedCells", "HideHiddenTests", "HideTestTracebacks",
-    "placeholder_notebook", "source_modules", "library_names",
+    "LimitOutputBytes", "FairStreams", "RestoreDeletedCells", "ScoreDeletedCells", "NoteSkippedFiles",
+    "HideHiddenTests", "HideTestTracebacks", "placeholder_notebook", "source_modules", "library_names",
 ]
