@@ -2,8 +2,10 @@
 
 Two identical copies of a course with the demo's four samples, one more
 partial submission, a notebook that is not even JSON (the kit's configuration
-grades it 0) and a submission nbgrader itself cannot grade (a corrupt
-``timestamp.txt``): one copy is graded by ``nbgrader autograde`` +
+grades it 0) and a submission nbgrader itself cannot grade (a test cell whose
+metadata says it is an answer: nbgrader 0.9.6 stops on its inconsistent
+checksum; a corrupt ``timestamp.txt`` no longer stops it, see
+``grading.safe_copy``): one copy is graded by ``nbgrader autograde`` +
 ``nbgrader generate_feedback``, the other by
 ``python -m grading.parallel --jobs 2 --feedback``.  Gradebooks, autograded
 notebooks and feedback must match, apart from timestamps and execution times,
@@ -32,6 +34,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
+from grading.cells import cell_by_id
 from grading.course import ASSIGNMENT, NOTEBOOK, generate_release, make_course, submit, tool_environment
 from grading.parallel import in_progress_marker, in_shard, parse_shard, submitted_students
 from grading.scores import cell_scores
@@ -39,7 +42,7 @@ from grading.submissions import fill, sample_submissions, solution_answers, sour
 
 COURSE_ID = "gradient-checking"
 NOT_JSON = "not_json"
-FAILS = "zz_bad_timestamp"
+FAILS = "zz_flipped_metadata"
 
 
 def kit_environment():
@@ -68,8 +71,9 @@ def graded_twice(tmp_path_factory):
     submit(base, "partial", fill(partial))
     folder = submit(base, NOT_JSON, fill({}))
     (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not a notebook')
-    folder = submit(base, FAILS, fill(answers))
-    (folder / "timestamp.txt").write_text("the day before the deadline, honest")
+    flipped = fill(answers)
+    cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
+    submit(base, FAILS, flipped)
 
     sequential = Path(shutil.copytree(base, base.parent / "sequential"))
     parallel = Path(shutil.copytree(base, base.parent / "parallel"))
@@ -167,7 +171,7 @@ def test_one_failing_submission_does_not_stop_the_others(graded_twice):
     assert process.returncode == 1, process.stderr
     assert f"FAILED {FAILS}" in process.stderr
     reason = process.stderr.split(f"FAILED {FAILS}")[1].split(f"failed: {FAILS}")[0]
-    assert "timestamp" in reason.lower(), f"nbgrader's reason is not in the report:\n{reason}"
+    assert "Inconsistent checksums" in reason, f"nbgrader's reason is not in the report:\n{reason}"
     assert f"failed: {FAILS}\n" in process.stderr
     assert "graded 6 of 7 submissions" in process.stderr
 
@@ -185,7 +189,8 @@ def test_gradebooks_match(graded_twice):
     assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, FAILS}
     assert expected["complete"]["score"][0] == expected["complete"]["score"][1] > 0
     assert expected[NOT_JSON]["score"][0] == 0
-    assert expected[FAILS] is None
+    # nbgrader made the submission's rows, then stopped: no score, left for manual grading
+    assert all(auto is None and manual for auto, _, _, _, manual in expected[FAILS]["grades"].values())
     assert gradebook_rows(parallel) == expected
 
 
