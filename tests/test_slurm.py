@@ -5,7 +5,7 @@ loopback, from a scratch folder) and a PostgreSQL gradebook
 (``postgres_server``) run for this module.  A scratch course gets 33
 submissions: the four samples in turn, and five problem submissions (a file
 that is not JSON, a kernel that exits, shadowing packages, a monkey-patched
-numpy, a timestamp nbgrader cannot read).  The job script, exactly as
+numpy, a test cell whose metadata says it is an answer, which nbgrader stops on).  The job script, exactly as
 committed, runs as a 3-task array (``--shard 0/3`` ... ``2/3``); one task is
 cancelled with ``scancel`` once it has graded some of its students but not
 all, and submitted again on its own.  An identical copy of the course is
@@ -20,6 +20,7 @@ execution timestamps inside) of the students graded before the cancel must
 be byte for byte the same after the resubmission.
 """
 
+import copy
 import hashlib
 import re
 import shutil
@@ -33,6 +34,7 @@ from adversarial_cases import CASES, build
 from postgres_server import postgres_database
 from slurm_cluster import SlurmCluster, require_slurm
 
+from grading.cells import cell_by_id
 from grading.course import (
     ASSIGNMENT,
     NOTEBOOK,
@@ -51,14 +53,14 @@ COURSE_ID = "gradient-checking"
 SCRIPT = REPO / "deploy" / "slurm" / "grade.sbatch"
 SHARDS = 3
 SAMPLE_COPIES = 7  # 4 samples x 7 = 28, plus the problem submissions below
-BAD_TIMESTAMP = "zz_bad_timestamp"
+UNGRADABLE = "zz_flipped_metadata"
 # Problem submissions and what the job's log must say about each.
 PROBLEMS = {
     "k_invalid_json": "not a readable notebook",
     "k_kernel_exit": "KernelDied",
     "f_shadow_packages": "removed submitted",
     "f_patch_isclose_abs": "had replaced",
-    BAD_TIMESTAMP: "Unknown string format",  # nbgrader cannot parse its timestamp.txt
+    UNGRADABLE: "Inconsistent checksums",  # nbgrader stops on the flipped test cell
 }
 
 
@@ -86,9 +88,11 @@ def make_submissions(course):
     solutions, release = solution_answers(source_notebook(course)), release_notebook(course)
     cases = {case.name: case for case in CASES}
     for name in PROBLEMS:
-        if name == BAD_TIMESTAMP:
-            folder = submit(course, name, samples[0][1])
-            (folder / "timestamp.txt").write_text("the night before the deadline, promise")
+        if name == UNGRADABLE:
+            # (a corrupt timestamp.txt no longer stops a submission: grading.safe_copy ignores it)
+            flipped = copy.deepcopy(samples[0][1])
+            cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
+            submit(course, name, flipped)
         else:
             build(course, cases[name], solutions, release)
         students.append(name)
@@ -202,18 +206,18 @@ def test_the_array_ran_and_one_task_was_cancelled_half_way(run):
     for index, (state, _) in run.first_states.items():
         if index != run.victim:
             # the task holding the submission nbgrader cannot grade reports it by failing
-            expected = "FAILED" if BAD_TIMESTAMP in run.shards[index] else "COMPLETED"
+            expected = "FAILED" if UNGRADABLE in run.shards[index] else "COMPLETED"
             assert state == expected, (index, run.first_states, run.first_logs[index][-3000:])
-    expected = "FAILED" if BAD_TIMESTAMP in run.shards[run.victim] else "COMPLETED"
+    expected = "FAILED" if UNGRADABLE in run.shards[run.victim] else "COMPLETED"
     assert list(run.second_states) == [run.victim]
     assert run.second_states[run.victim][0] == expected, (run.second_states, run.second_log[-3000:])
 
 
 def test_every_student_is_graded_exactly_once_across_all_runs(run):
     counts = graded_once(all_blocks(run))
-    gradable = [s for s in run.students if s != BAD_TIMESTAMP]
+    gradable = [s for s in run.students if s != UNGRADABLE]
     assert {s: counts.get(s, 0) for s in gradable} == dict.fromkeys(gradable, 1)
-    assert counts.get(BAD_TIMESTAMP, 0) == 0
+    assert counts.get(UNGRADABLE, 0) == 0
     # and each task graded only its own slice
     for index, text in run.first_logs.items():
         assert set(log_blocks(text)) <= set(run.shards[index]), index
@@ -234,16 +238,18 @@ def test_the_resubmitted_task_skipped_what_was_done_and_redid_what_was_cut_off(r
 
 
 def test_scores_equal_sequential_nbgrader_autograde(run, gradebook_url):
-    assert run.sequential_returncode != 0 and BAD_TIMESTAMP in run.sequential_err
+    assert run.sequential_returncode != 0 and UNGRADABLE in run.sequential_err
     expected = cell_scores(f"sqlite:///{run.reference / 'gradebook.db'}", COURSE_ID)
-    assert set(expected) == set(run.students) - {BAD_TIMESTAMP}
+    assert set(expected) == set(run.students)
+    # nbgrader made the ungradable submission's rows, then stopped: nothing scored (0 in its totals)
+    assert sum(score for score, _ in expected[UNGRADABLE].values()) == 0
     assert cell_scores(gradebook_url, COURSE_ID) == expected
     totals = {s: sum(score for score, _ in expected[s].values()) for s in expected}
     assert len({totals[s] for s in expected if s.startswith("s0")}) == 4  # the samples differ
 
 
 def test_every_student_has_feedback(run):
-    for student in set(run.students) - {BAD_TIMESTAMP}:
+    for student in set(run.students) - {UNGRADABLE}:
         assert (run.course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").is_file(), student
 
 
@@ -255,7 +261,7 @@ def test_the_logs_name_each_problem_submission_and_why(run):
 
     for student, reason in PROBLEMS.items():
         assert any(reason in notice for notice in notices(student)), (student, blocks.get(student))
-    assert [heading for heading, _ in blocks[BAD_TIMESTAMP]][0] == f"FAILED {BAD_TIMESTAMP}"
+    assert [heading for heading, _ in blocks[UNGRADABLE]][0] == f"FAILED {UNGRADABLE}"
     clean = [s for s in run.students if s not in PROBLEMS]
     noisy = {s: notices(s) for s in clean
              if [notice for notice in notices(s) if "cut off half-way" not in notice]}
