@@ -406,7 +406,7 @@ def folder_is_link(folder, course):
 LINK_CASES = [
     Case("l_notebook_links_to_source", "hostile", zero=ALL_TESTS,
          links={"Gradient_Checking.ipynb": SOURCE_NOTEBOOK}),
-    Case("l_links_beside", "hostile", zero=(T1, T3),
+    Case("l_links_beside", "hostile", zero=(T1,),
          edits={EX1: replace("J = theta * x", "J = theta + x"), EX2: append(READ_LINKS)},
          files={"notes.txt": "my own notes\n", "sub/deeper/data.txt": "1 2 3\n"},
          links=LINKS_BESIDE, make=make_pipe),
@@ -492,7 +492,7 @@ RESOURCE_CASES = [
 DELETED_CASES = [
     Case("r_test_deleted_wrong", "faked", zero=(T4, T4W),
          edits={EX4: replace(RATIO, "difference = numerator")}, notebook=drop_cell(T4)),
-    Case("r_all_tests_deleted", "faked", zero=(T1, T3),
+    Case("r_all_tests_deleted", "faked", zero=(T1,),
          edits={EX1: replace("J = theta * x", "J = theta + x")}, notebook=drop_cells(*ALL_TESTS)),
     Case("r_given_code_deleted", "faked", notebook=drop_cells("imports", "forward_propagation_n", "run_ex4")),
     # An answer cell is not put back (the stub would replace the student's code): its
