@@ -4,6 +4,7 @@ where every test must really run."""
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +26,19 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+#: A virtual environment with the course's requirements (and the hub's) that every
+#: Unix user can start, made from Debian's python3. The kit's own .venv often cannot
+#: be: it comes from a Python in root's private home (pyenv). Kept between runs as a
+#: cache (a minute of pip), rebuilt when a requirement changes.
+SHARED_VENV = Path("/var/cache/gradient-checking-hub/venv")
+
+
+def python_every_user_can_run():
+    """The Python of ``SHARED_VENV``, built when missing or stale; raises
+    ``deploy.hub.install.SetupError`` saying why when it cannot be."""
+    from deploy.hub.install import ensure_venv
+    from deploy.hub.layout import HubLayout
+
+    return ensure_venv(HubLayout(venv_dir=SHARED_VENV))

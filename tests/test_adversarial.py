@@ -37,8 +37,9 @@ from adversarial_cases import (
     hostile_case,
 )
 from demo_expectations import LOST, total
-from system_packages import apt_install, skip_or_fail
+from system_packages import apt_install, python_every_user_can_run, skip_or_fail
 
+from deploy.hub.install import SetupError
 from grading import pids, sandbox
 from grading.cells import cell_by_id, grade_id, is_graded
 from grading.course import ASSIGNMENT, NBGRADER, NOTEBOOK, generate_release, make_course, nbgrader
@@ -462,6 +463,16 @@ def test_unsandboxed_grading_works_and_warns_once(tmp_path):
 GRADER_UID = 65534   # nobody: no cgroup of its own to write, RLIMIT_NPROC enforced
 
 
+def _cannot_run(python):
+    """Why uid ``GRADER_UID`` cannot start ``python`` with nbgrader and ipykernel, or None."""
+    try:
+        probe = subprocess.run([python, "-c", "import nbgrader, ipykernel"], user=GRADER_UID,
+                               group=GRADER_UID, extra_groups=[], capture_output=True, text=True)
+    except OSError as error:
+        return str(error)
+    return probe.stderr.strip()[-300:] if probe.returncode else None
+
+
 def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
     """No pids cgroup is writable for this user: the kernel's processes are capped by
     RLIMIT_NPROC in the sandbox's own user namespace, and its writes by the tmpfs."""
@@ -470,14 +481,16 @@ def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
     why = ensure_bubblewrap()
     if why:
         skip_or_fail(f"no sandbox here: {why}")
-    try:
-        probe = subprocess.run([sys.executable, "-c", "import nbgrader, ipykernel"], user=GRADER_UID,
-                               group=GRADER_UID, extra_groups=[], capture_output=True, text=True)
-        problem = probe.stderr.strip()[-300:] if probe.returncode else None
-    except OSError as error:
-        problem = str(error)
-    if problem:   # a checkout or Python under a private home folder: not a fault of the kit
-        pytest.skip(f"uid {GRADER_UID} cannot run this Python ({sys.executable}): {problem}")
+    python = sys.executable
+    if _cannot_run(python):   # a Python under a private home (pyenv in /root): take one that can
+        try:
+            python = str(python_every_user_can_run())
+        except SetupError as error:
+            skip_or_fail(f"uid {GRADER_UID} cannot run {sys.executable}, and no Python for every "
+                         f"user could be built: {error}")
+        problem = _cannot_run(python)
+        if problem:
+            skip_or_fail(f"uid {GRADER_UID} cannot run {python}: {problem}")
     root = Path(tempfile.mkdtemp(prefix="gc-other-user-"))   # not under pytest's 0700 folder
     try:
         os.chmod(root, 0o755)
@@ -491,8 +504,9 @@ def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
         for folder, _, files in os.walk(root):
             for path in [folder, *(os.path.join(folder, name) for name in files)]:
                 os.lchown(path, GRADER_UID, GRADER_UID)
-        env = dict(os.environ, HOME=str(root / "home"), PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin")
-        process = subprocess.run([*NBGRADER, "autograde", ASSIGNMENT, "--force"], cwd=course, env=env,
+        env = dict(os.environ, HOME=str(root / "home"), PATH=f"{Path(python).parent}:/usr/bin:/bin")
+        process = subprocess.run([python, *NBGRADER[1:], "autograde", ASSIGNMENT, "--force"],
+                                 cwd=course, env=env,
                                  user=GRADER_UID, group=GRADER_UID, extra_groups=[],
                                  capture_output=True, text=True, timeout=900)
         assert process.returncode == 0, process.stderr[-3000:]

@@ -38,7 +38,7 @@ import pytest
 from browser_support import CHROMIUM_ARGS, ensure_chromium
 from demo_expectations import LOST, POINTS
 from hub_support import Person, write_lab_settings
-from system_packages import free_port, skip_or_fail
+from system_packages import SHARED_VENV, free_port, skip_or_fail
 
 from deploy.hub import accounts, server
 from deploy.hub.accounts import STUDENT_LAB_EXTENSIONS_OFF
@@ -55,9 +55,9 @@ except ImportError:  # pragma: no cover - requirements-dev.txt installs it
 
 ARTIFACTS = REPO / "artifacts" / "hub"
 PREFIX = "gct-"
-# The hub's Python environment is kept between runs (rebuilt when a requirement changes):
-# building it is a minute of pip; everything else the hub makes is removed after the test.
-VENV_CACHE = Path("/var/cache/gradient-checking-hub/venv")
+# The hub's Python environment is kept between runs (system_packages.SHARED_VENV, rebuilt
+# when a requirement changes); everything else the hub makes is removed after the test.
+VENV_CACHE = SHARED_VENV
 MARKER_START = "gradient-checking hub "
 
 
