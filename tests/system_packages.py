@@ -42,3 +42,19 @@ def python_every_user_can_run():
     from deploy.hub.layout import HubLayout
 
     return ensure_venv(HubLayout(venv_dir=SHARED_VENV))
+
+
+#: Debian's Noto CJK fonts: the Chinese and Korean figures are drawn with them, and
+#: the browser shows the translated notebooks with them.
+CJK_FONT_PACKAGE = "fonts-noto-cjk"
+CJK_FONT_FILE = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def ensure_cjk_fonts():
+    """Install Debian's Noto CJK fonts when missing: None when they are there, else why not."""
+    if os.path.exists(CJK_FONT_FILE):
+        return None
+    why = apt_install(CJK_FONT_PACKAGE)
+    if why is None and not os.path.exists(CJK_FONT_FILE):
+        why = f"apt-get installed {CJK_FONT_PACKAGE} but {CJK_FONT_FILE} is not there"
+    return why

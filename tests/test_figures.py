@@ -1,13 +1,48 @@
-"""The committed figures are what scripts/make_figures.py draws today."""
+"""The committed figures are what scripts/make_figures.py draws today, in every language."""
+
+import pytest
+from system_packages import ensure_cjk_fonts, skip_or_fail
 
 from grading.course import ASSIGNMENT, REPO
-from scripts.make_figures import make_all
+from i18n import languages
+from scripts.make_figures import language_images, make_all
 
 
-def test_figures_are_up_to_date(tmp_path):
-    drawn = make_all(tmp_path)
-    committed = REPO / "source" / ASSIGNMENT / "images"
+def _compare(drawn, committed):
     assert sorted(p.name for p in drawn) == sorted(p.name for p in committed.glob("*.svg"))
     for path in drawn:
         assert path.read_bytes() == (committed / path.name).read_bytes(), (
-            f"{path.name} is stale: run `make figures`, then `make release`")
+            f"{committed.relative_to(REPO)}/{path.name} is stale: run `make figures`, then `make release`")
+
+
+def test_figures_are_up_to_date(tmp_path):
+    _compare(make_all(tmp_path), REPO / "source" / ASSIGNMENT / "images")
+
+
+@pytest.mark.parametrize("language", languages())
+def test_translated_figures_are_up_to_date(tmp_path, language):
+    why = ensure_cjk_fonts()
+    if why:
+        skip_or_fail(why)
+    _compare(make_all(tmp_path, language), language_images(language))
+
+
+def test_a_label_without_translation_stops_the_drawing():
+    from i18n.catalogue import figure_translator
+
+    translate = figure_translator(languages()[0], {"figures": [{"en": "forward", languages()[0]: "x"}]})
+    assert translate("forward") == "x"
+    with pytest.raises(KeyError, match="i18n.catalogue update"):
+        translate("cost J")
+
+
+def test_a_character_no_font_has_stops_the_drawing(tmp_path):
+    """A translation in a script no installed font covers would draw empty boxes:
+    the drawing fails instead (U+E000 is a private-use character, in no font)."""
+    import matplotlib.pyplot as plt
+
+    from scripts.make_figures import Labels, _every_glyph_drawn, _style, one_dimensional_model
+
+    with plt.rc_context(_style(None)), pytest.raises(ValueError, match="no font can draw"):
+        with _every_glyph_drawn():
+            one_dimensional_model(tmp_path, Labels(lambda text: "\ue000" + text))
