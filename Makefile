@@ -9,7 +9,7 @@ ASSIGNMENT := gradient_checking
 # nbgrader starts `alembic` and kernels by name: find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup demo test release figures lab lint grade bench clean hub hub-clean
+.PHONY: setup demo test release translations messages figures lab lint grade bench clean hub hub-clean
 
 setup: $(STAMP)
 
@@ -25,9 +25,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-release: $(STAMP)
+# Every assignment under source/: the English one, and its translations rebuilt first.
+release: translations
 	$(BIN)/python -m scripts.regenerate_release
 
+# source/gradient_checking_<language>/ from the English source and translations/<language>/
+# (Chinese and Korean figures need Debian's fonts-noto-cjk).
+translations: $(STAMP)
+	$(BIN)/python -m i18n.build
+
+# The public tests' messages: update translations/*/LC_MESSAGES/messages.po from the code.
+messages: $(STAMP)
+	$(BIN)/python -m i18n.messages update
+
+# The figures of every language.
 figures: $(STAMP)
 	$(BIN)/python -m scripts.make_figures
 
