@@ -99,6 +99,14 @@ else:
         AssignLatePenalties,
         CheckCellMetadata,
     ]
+    # Releases: a translated notebook (source/gradient_checking_zh/, ...) gets its stub in its language.
+    from nbgrader.converters import GenerateAssignment as _GenerateAssignment
+    from nbgrader.preprocessors import ClearSolutions as _ClearSolutions
+
+    c.GenerateAssignment.preprocessors = [
+        _grading.LocalizedClearSolutions if step is _ClearSolutions else step
+        for step in _GenerateAssignment.class_traits()["preprocessors"].default()
+    ]
     # Feedback: no hidden test source, neither in cells nor in tracebacks.
     c.GenerateFeedback.preprocessors = [
         GetGrades, _grading.HideHiddenTests, _grading.HideTestTracebacks, CSSHTMLHeaderPreprocessor,

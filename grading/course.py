@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "gradient_checking"
+ASSIGNMENT = "gradient_checking"  # the English original; translations are gradient_checking_<language>
 NOTEBOOK = "Gradient_Checking"
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
@@ -65,20 +65,27 @@ def nbgrader(course, *arguments, check=True, timeout=1800):
     return process
 
 
-def generate_release(course):
-    """``nbgrader generate_assignment`` for the course's assignment."""
-    return nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+def assignments(course=REPO):
+    """Every assignment of the course: one folder each under ``source/`` (the English
+    one and its translations)."""
+    return sorted(path.name for path in (Path(course) / "source").iterdir()
+                  if path.is_dir() and not path.name.startswith("."))
 
 
-def submit(course, student, notebook):
+def generate_release(course, assignment=ASSIGNMENT):
+    """``nbgrader generate_assignment`` for one assignment of the course."""
+    return nbgrader(course, "generate_assignment", assignment, "--force")
+
+
+def submit(course, student, notebook, assignment=ASSIGNMENT):
     """Place ``notebook`` (a NotebookNode) as ``student``'s submission, with the
-    helper files of the release beside it, as nbgrader's exchange would."""
+    files of the release beside it, as nbgrader's exchange would."""
     import nbformat
 
-    folder = Path(course) / "submitted" / student / ASSIGNMENT
+    folder = Path(course) / "submitted" / student / assignment
     if folder.exists():
         shutil.rmtree(folder)
-    shutil.copytree(Path(course) / "release" / ASSIGNMENT, folder,
+    shutil.copytree(Path(course) / "release" / assignment, folder,
                     ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
     nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
     return folder

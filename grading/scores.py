@@ -5,13 +5,13 @@ from nbgrader.api import Gradebook, MissingEntry
 from grading.course import ASSIGNMENT, NOTEBOOK
 
 
-def cell_scores(db_url, course_id="gradient-checking"):
-    """``{student: {grade_id: (score, max_score)}}`` for every autograded student."""
+def cell_scores(db_url, course_id="gradient-checking", assignment=ASSIGNMENT):
+    """``{student: {grade_id: (score, max_score)}}`` for every student autograded in ``assignment``."""
     table = {}
     with Gradebook(db_url, course_id) as gradebook:
         for student in gradebook.students:
             try:
-                notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.id)
+                notebook = gradebook.find_submission_notebook(NOTEBOOK, assignment, student.id)
             except MissingEntry:  # no submission for this student
                 continue
             table[student.id] = {

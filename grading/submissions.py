@@ -22,12 +22,12 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
 
 
-def source_notebook(course=REPO):
-    return read_notebook(Path(course) / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+def source_notebook(course=REPO, assignment=ASSIGNMENT):
+    return read_notebook(Path(course) / "source" / assignment / f"{NOTEBOOK}.ipynb")
 
 
-def release_notebook(course=REPO):
-    return read_notebook(Path(course) / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+def release_notebook(course=REPO, assignment=ASSIGNMENT):
+    return read_notebook(Path(course) / "release" / assignment / f"{NOTEBOOK}.ipynb")
 
 
 def solution_answers(notebook=None):
@@ -66,14 +66,15 @@ def fill(answers, release=None):
     return notebook
 
 
-def sample_submissions(course=REPO):
-    """The demo's four students: name -> notebook."""
-    solutions = solution_answers(source_notebook(course))
-    release = release_notebook(course)
+def sample_submissions(course=REPO, assignment=ASSIGNMENT):
+    """The demo's four students: name -> notebook, in ``assignment`` (a translation's
+    samples carry its docstrings; their code is the English samples' code)."""
+    source = source_notebook(course, assignment)
+    solutions = solution_answers(source)
+    release = release_notebook(course, assignment)
 
     unfixed = dict(solutions)
-    unfixed["ex5_fixed_backward_propagation_n"] = given_code(
-        "backward_propagation_n", source_notebook(course))
+    unfixed["ex5_fixed_backward_propagation_n"] = given_code("backward_propagation_n", source)
 
     check_mistake = dict(solutions)
     check_mistake["ex4_gradient_check_n"] = edit(

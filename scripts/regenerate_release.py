@@ -1,5 +1,7 @@
 """Regenerate ``release/`` from ``source/`` with ``nbgrader generate_assignment``.
 
+Every assignment under ``source/`` is released: the English one and its
+translations (``make release`` rebuilds those first, see ``i18n/build.py``).
 Generation runs in a scratch copy of the course, so no gradebook or log is
 left in the repository; the result then replaces ``release/``.  Run with
 ``make release`` after every change to ``source/`` or to a helper module, and
@@ -10,13 +12,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grading.course import REPO, generate_release, make_course
+from grading.course import REPO, assignments, generate_release, make_course
 
 
 def regenerate(repo=REPO):
     with tempfile.TemporaryDirectory(prefix="gc-release-") as scratch:
         course = make_course(Path(scratch) / "course")
-        generate_release(course)
+        for assignment in assignments(course):
+            generate_release(course, assignment)
         target = Path(repo) / "release"
         if target.exists():
             shutil.rmtree(target)

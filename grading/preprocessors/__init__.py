@@ -24,7 +24,9 @@ and anything built on nbgrader's ``Autograde`` get them:
 * ``outputs.FairStreams``: stderr text in a test cell (a warning) is not a failure;
 * ``deleted_cells.ScoreDeletedCells``: a graded cell that could not be put back scores 0;
 * ``feedback.HideHiddenTests`` and ``feedback.HideTestTracebacks``: feedback
-  shows the failed check's message only, never a hidden test.
+  shows the failed check's message only, never a hidden test;
+* ``localized_stub.LocalizedClearSolutions`` (when a release is generated): a
+  translated notebook's exercises say "YOUR CODE HERE" in its language.
 
 ``common`` holds the one logging helper they share.
 
@@ -34,6 +36,7 @@ Every problem is logged once as ``[grading] <student>: <what happened>``.
 from grading.preprocessors.deleted_cells import RestoreDeletedCells, ScoreDeletedCells
 from grading.preprocessors.execute import GuardedExecute, SandboxKernelManager
 from grading.preprocessors.feedback import HideHiddenTests, HideTestTracebacks
+from grading.preprocessors.localized_stub import LocalizedClearSolutions
 from grading.preprocessors.outputs import FairStreams, LimitOutputBytes
 from grading.preprocessors.reading import TolerantNotebookExporter, placeholder_notebook
 from grading.preprocessors.shadowing import RemoveShadowingFiles, library_names, source_modules
@@ -42,5 +45,6 @@ from grading.preprocessors.skipped_files import NoteSkippedFiles
 __all__ = [
     "TolerantNotebookExporter", "RemoveShadowingFiles", "SandboxKernelManager", "GuardedExecute",
     "LimitOutputBytes", "FairStreams", "RestoreDeletedCells", "ScoreDeletedCells", "NoteSkippedFiles",
-    "HideHiddenTests", "HideTestTracebacks", "placeholder_notebook", "source_modules", "library_names",
+    "HideHiddenTests", "HideTestTracebacks", "LocalizedClearSolutions", "placeholder_notebook",
+    "source_modules", "library_names",
 ]

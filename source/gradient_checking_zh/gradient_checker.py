@@ -1,0 +1,1 @@
+../../gradient_checker.py
