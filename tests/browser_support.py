@@ -19,6 +19,8 @@ from pathlib import Path
 from system_packages import apt_install, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: Screenshots of the browser tests, for a person to look at (ignored by git).
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 DEBIAN_PACKAGES = ("chromium", "chromium-driver")
 
 # Quiet, reproducible, offline: no GPU, no QUIC, nothing fetched behind the page's back.

@@ -18,22 +18,11 @@ import pytest
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-    PLAYWRIGHT_MISSING = None
-except ImportError as error:  # reported by the `browser` fixture, as a skip (a failure in CI)
-    PlaywrightTimeout, sync_playwright = TimeoutError, None
-    PLAYWRIGHT_MISSING = f"Playwright is not installed in this environment ({error}); run `make setup`"
+except ImportError:  # the `browser` fixture (conftest.py) reports it, as a skip (a failure in CI)
+    PlaywrightTimeout = TimeoutError
 
-from browser_support import (
-    CHROMIUM_ARGS,
-    TRACEBACK,
-    JupyterLab,
-    NotebookPage,
-    Offline,
-    ensure_chromium,
-)
+from browser_support import ARTIFACTS, TRACEBACK, JupyterLab, NotebookPage
 from notebook_code import math_in as _math_in
-from system_packages import skip_or_fail
 
 from grading.cells import grade_id as _grade_id
 from grading.cells import is_graded
@@ -41,41 +30,7 @@ from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 from grading.submissions import release_notebook, solution_answers
 
 RELEASE = REPO / "release" / ASSIGNMENT
-ARTIFACTS = REPO / "artifacts" / "browser"
 ALL_PASSED = "All tests passed."
-_skip_or_fail = skip_or_fail
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path, why = ensure_chromium()
-    if path is None:
-        _skip_or_fail(why)
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(chromium, tmp_path_factory):
-    """A Chromium context with a fresh profile that reaches loopback and files only."""
-    if PLAYWRIGHT_MISSING:
-        _skip_or_fail(PLAYWRIGHT_MISSING)
-    offline = Offline(["http://127.0.0.1:", "file://", "data:", "blob:"])
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1400},
-        )
-        context.set_default_timeout(60_000)
-        context.route("**/*", offline)
-        context.offline_requests = offline
-        try:
-            yield context
-        finally:
-            context.close()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / "blocked_requests.txt").write_text(
-                "".join(f"{url}\n" for url in offline.blocked))
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,23 @@ import pytest
 from demo_expectations import LOST, POINTS, total
 from notebook_code import math_in
 
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, nbgrader
+from grading.course import ASSIGNMENT, NOTEBOOK, REPO, assignments, generate_release, make_course, nbgrader
+from i18n import MESSAGES_FILE
+
+#: The English assignment and its translations: each is released and checked alike.
+ASSIGNMENTS = assignments()
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("generated") / "course")
-    generate_release(course)
+    for assignment in ASSIGNMENTS:
+        generate_release(course, assignment)
     return course
+
+
+def test_every_language_is_an_assignment_of_its_own():
+    assert ASSIGNMENTS == sorted([ASSIGNMENT, f"{ASSIGNMENT}_ko", f"{ASSIGNMENT}_zh"])
 
 
 def tree(root):
@@ -51,9 +60,10 @@ def _regions(text, begin, end):
     return lines
 
 
-def test_release_contains_no_solution_and_no_hidden_test():
-    source = nbformat.read(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    release_text = (REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_contains_no_solution_and_no_hidden_test(assignment):
+    source = nbformat.read(REPO / "source" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+    release_text = (REPO / "release" / assignment / f"{NOTEBOOK}.ipynb").read_text()
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
         assert marker not in release_text
     secret, shown = set(), set()
@@ -71,7 +81,7 @@ def test_release_contains_no_solution_and_no_hidden_test():
                 shown.add(line.strip())
     # A secret line that also stands outside every region (the buggy backward pass
     # shares most of exercise 5's solution) is no secret; every other must be absent.
-    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(REPO / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
     release_lines = {line.strip() for cell in release.cells for line in cell.source.split("\n")}
     leaked = sorted((secret - shown) & release_lines)
     assert leaked == []
@@ -79,19 +89,23 @@ def test_release_contains_no_solution_and_no_hidden_test():
     assert "dW2 = 1.0 / m * np.dot(dZ2, A1.T)" not in release_lines
 
 
-def test_release_keeps_the_helpers_and_figures():
-    folder = REPO / "release" / ASSIGNMENT
-    shipped = sorted(path.name for path in (REPO / "source" / ASSIGNMENT).glob("*.py"))
-    assert shipped == ["diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py",
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_keeps_the_helpers_and_figures(assignment):
+    folder = REPO / "release" / assignment
+    shipped = sorted(path.name for path in (REPO / "source" / assignment).glob("*.py"))
+    assert shipped == ["course_language.py", "diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py",
                        "testCases.py"]
     for name in shipped:
-        link = REPO / "source" / ASSIGNMENT / name
+        link = REPO / "source" / assignment / name
         assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"
         assert (folder / name).read_bytes() == (REPO / name).read_bytes(), f"{name} is stale"
     notebook_text = (folder / f"{NOTEBOOK}.ipynb").read_text()
-    for image in (REPO / "source" / ASSIGNMENT / "images").glob("*.svg"):
-        assert (folder / "images" / image.name).is_file()
+    for image in (REPO / "source" / assignment / "images").glob("*.svg"):
+        assert (folder / "images" / image.name).read_bytes() == image.read_bytes()
         assert f"images/{image.name}" in notebook_text
+    # The public tests' messages: compiled in a translated assignment, none in the English one.
+    translated = assignment != ASSIGNMENT
+    assert (folder / MESSAGES_FILE).is_file() == translated
 
 
 def test_validate_passes_on_the_instructor_notebook(generated):
@@ -104,8 +118,9 @@ def test_validate_invert_on_the_release_passes_no_test(generated):
     assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
 
 
-def test_release_cells_are_read_only_where_given():
-    release = nbformat.read(REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_cells_are_read_only_where_given(assignment):
+    release = nbformat.read(REPO / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
     meta = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader for c in release.cells
             if "nbgrader" in c.metadata}
     for grade_id in ("imports", "forward_propagation_n", "backward_propagation_n", *POINTS):
