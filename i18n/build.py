@@ -55,7 +55,7 @@ def write_assignment(language, folder, figures=True):
 def build(language):
     """Replace ``source/<assignment>/`` by a fresh build; return its path."""
     target = REPO / "source" / assignment(language)
-    with tempfile.TemporaryDirectory(prefix=f"gc-{language}-", dir=REPO / "source") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f".build-{language}-", dir=REPO / "source") as scratch:
         fresh = write_assignment(language, Path(scratch) / assignment(language))
         if target.exists():
             shutil.rmtree(target)

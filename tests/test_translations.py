@@ -107,7 +107,11 @@ def test_a_translation_that_touches_code_or_math_is_refused(language, labels):
     theory = data["cells"]["theory"][0]
     theory[language] = theory[language].replace(r"10^{-3}", r"10^{-4}")
     data["code_stub"][language] = data["code_stub"][language].replace("raise", "pass  #")
+    del data["cells"]["ex2_text"]
+    data["cells"]["no_such_cell"] = [{"en": "Old text", language: "x"}]
     found = [str(p) for p in catalogue.problems(language, data, figure_texts=labels)]
+    assert any("cell ex2_text: missing" in p for p in found), found
+    assert any("cell no_such_cell: unused" in p for p in found), found
     assert any("ex1_forward_propagation" in p and "tokens differ" in p for p in found), found
     assert any("theory" in p and "inline formulas" in p and "10^{-3}" in p for p in found), found
     assert any("code_stub" in p and "code differs" in p for p in found), found
