@@ -10,21 +10,18 @@ would give on the same recorded costs, says which formula it used.  A mistake
 is named only when the record or that comparison shows it; otherwise the
 message says what was observed and what was expected.
 
-Every sentence a student reads goes through ``_`` (gettext, domain
-``public_tests``), with the English text as the message id.
+Every sentence a student reads goes through ``_``, ``course_language``'s
+gettext, with the English text as the message id: a translated assignment
+shows it in its language.
 """
 
 import contextlib
-import gettext
 import io
-import os
 import re
 
 import numpy as np
 
-_ = gettext.translation(
-    "public_tests", localedir=os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale"),
-    fallback=True).gettext
+from course_language import gettext as _
 
 YELLOW = "\033[93m"
 RESET = "\033[0m"

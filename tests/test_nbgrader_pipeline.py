@@ -93,8 +93,8 @@ def test_release_contains_no_solution_and_no_hidden_test(assignment):
 def test_release_keeps_the_helpers_and_figures(assignment):
     folder = REPO / "release" / assignment
     shipped = sorted(path.name for path in (REPO / "source" / assignment).glob("*.py"))
-    assert shipped == ["course_language.py", "diagnosis.py", "gc_utils.py", "gradient_checker.py", "public_tests.py",
-                       "testCases.py"]
+    assert shipped == ["course_language.py", "diagnosis.py", "gc_utils.py", "gradient_checker.py",
+                       "public_tests.py", "testCases.py"]
     for name in shipped:
         link = REPO / "source" / assignment / name
         assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"

@@ -7,7 +7,10 @@ every sentence is ready for translation.
 """
 
 import ast
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -249,25 +252,34 @@ def test_message_ids_are_clean_sentences():
         assert text == text.strip() and "  " not in text, repr(text)
 
 
-def test_a_translation_reaches_the_student(tmp_path, monkeypatch):
-    """With a catalogue for another language installed, the messages change."""
+def test_a_translation_reaches_the_student(tmp_path):
+    """Both modules take their messages from course_language: a messages.mo beside the
+    helpers (as a translated assignment ships it) changes what every test says."""
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
 
+    for name in ("public_tests.py", "diagnosis.py", "course_language.py", "gc_utils.py", "testCases.py",
+                 "gradient_checker.py"):
+        (tmp_path / name).write_bytes((REPO / name).read_bytes())
     catalog = Catalog(locale="de")
     catalog.add("All tests passed.", "Alle Tests bestanden.")
-    folder = tmp_path / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "public_tests.mo", "wb") as handle:
+    catalog.add("{function} returned None; it must end with a return statement that returns the number",
+                "{function} gab None zurück; beende sie mit einer return-Anweisung, die die Zahl zurückgibt")
+    with open(tmp_path / "messages.mo", "wb") as handle:
         write_mo(handle, catalog)
-    import gettext
-
-    translation = gettext.translation("public_tests", localedir=str(tmp_path), languages=["de"])
-    monkeypatch.setattr(public_tests, "_", translation.gettext)
-    out = []
-    monkeypatch.setattr("builtins.print", lambda *args, **kwargs: out.append(" ".join(map(str, args))))
-    public_tests.forward_propagation_test(lambda x, theta: theta * x)
-    assert any("Alle Tests bestanden." in line for line in out)
+    code = ("import public_tests\n"
+            "public_tests.forward_propagation_test(lambda x, theta: theta * x)\n"
+            "try:\n"
+            "    public_tests.backward_propagation_test(lambda x, theta: None)\n"
+            "except AssertionError as error:\n"
+            "    print(error)\n")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env=environment, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Alle Tests bestanden." in done.stdout                      # public_tests.py
+    assert ("backward_propagation gab None zurück; beende sie mit einer return-Anweisung, die die "
+            "Zahl zurückgibt") in done.stdout                         # diagnosis.py
 
 
 def test_print_message_ids(capsys):
