@@ -22,6 +22,7 @@ import re
 import numpy as np
 
 from course_language import gettext as _
+from gc_utils import BACKWARD_FINE, BACKWARD_MISTAKE
 
 YELLOW = "\033[93m"
 RESET = "\033[0m"
@@ -131,8 +132,7 @@ def verdict_note(function, printed, difference):
                "put them back to see them."), function=function)
         return
     right = float(difference) <= THRESHOLD
-    wanted = (_("Your backward propagation works perfectly fine!") if right
-              else _("There is a mistake in the backward propagation!"))
+    wanted = BACKWARD_FINE if right else BACKWARD_MISTAKE   # in the assignment's language
     english = ("Your backward propagation works perfectly fine!" if right
                else "There is a mistake in the backward propagation!")
     if wanted not in text and english not in text:

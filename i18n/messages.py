@@ -1,8 +1,10 @@
-"""The public tests' messages in every language: gettext catalogues kept with Babel.
+"""The tests' messages in every language: gettext catalogues kept with Babel.
 
-Messages are English in the code, marked with ``_`` from ``course_language``.
-The modules that import ``course_language`` (at the repository root) are the
-sources; each language keeps its catalogue in
+Messages are English in the code, marked with ``_`` from ``course_language``
+in the modules that import it (at the repository root: the public tests, the
+course's helpers), and with ``_say`` (``course_language.say``) in the English
+notebook's code cells, hidden tests included: the messages of the hidden
+tests reach the student in feedback.  Each language keeps its catalogue in
 ``translations/<language>/LC_MESSAGES/messages.po``, and ``i18n.build``
 compiles it into the translated assignment as ``messages.mo``.
 
@@ -21,15 +23,20 @@ import io
 import re
 import sys
 
+import nbformat
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file, extract_python
+from babel.messages.extract import extract as babel_extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from i18n import REPO, languages, po_path
+from i18n import ENGLISH_ASSIGNMENT, NOTEBOOK_FILE, REPO, languages, po_path
 
 PROJECT = "gradient-checking"
 IMPORTS_COURSE_LANGUAGE = re.compile(r"^\s*(from course_language import|import course_language)", re.M)
+#: How notebook code marks a message (``_`` is IPython's last result there).
+NOTEBOOK_KEYWORDS = {"_say": None}
+COMMENT_TAGS = ("TRANSLATORS:",)
 
 
 def sources(root=REPO):
@@ -39,14 +46,38 @@ def sources(root=REPO):
                   and IMPORTS_COURSE_LANGUAGE.search(path.read_text(encoding="utf-8")))
 
 
+def notebook_path(root=REPO):
+    return root / "source" / ENGLISH_ASSIGNMENT / NOTEBOOK_FILE
+
+
+def notebook_messages(path):
+    """``(grade_id, message, comments, context)`` for every ``_say("...")`` in the code
+    cells of the notebook at ``path``, in order.  Every cell counts, hidden tests
+    too: what they say is what a student reads in feedback."""
+    if not path.exists():
+        return
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or cell.get("id")
+        found = babel_extract(extract_python, io.BytesIO(cell.source.encode("utf-8")), NOTEBOOK_KEYWORDS,
+                        COMMENT_TAGS, strip_comment_tags=True)
+        for _line, message, comments, context in found:
+            yield grade_id, message, comments, context
+
+
 def extract(root=REPO):
-    """A template catalogue of every marked message, in source order."""
+    """A template catalogue of every marked message: the modules', then the notebook's.
+    A notebook message is located as ``Gradient_Checking.ipynb#<grade_id>``."""
     template = Catalog(project=PROJECT, fuzzy=False)
     for path in sources(root):
         for _line, message, comments, context in extract_from_file(
-                "python", str(path), keywords=DEFAULT_KEYWORDS, comment_tags=("TRANSLATORS:",),
+                "python", str(path), keywords=DEFAULT_KEYWORDS, comment_tags=COMMENT_TAGS,
                 strip_comment_tags=True):
             template.add(message, None, [(path.name, None)], auto_comments=comments, context=context)
+    for grade_id, message, comments, context in notebook_messages(notebook_path(root)):
+        template.add(message, None, [(f"{NOTEBOOK_FILE}#{grade_id}", None)], auto_comments=comments,
+                     context=context)
     return template
 
 
@@ -125,7 +156,7 @@ def main(argv):
     if command == "update":
         template = extract()
         print(f"{len([m for m in template if m.id])} messages in "
-              f"{', '.join(p.name for p in sources()) or 'no module yet'}")
+              f"{', '.join([p.name for p in sources()] + [NOTEBOOK_FILE])}")
         for language in argv[2:] or languages():
             print(f"{po_path(language).relative_to(REPO)}: "
                   + ("updated" if update(language, template) else "up to date"))

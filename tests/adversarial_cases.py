@@ -28,8 +28,8 @@ EX4, EX5 = "ex4_gradient_check_n", "ex5_fixed_backward_propagation_n"
 ALL_TESTS = (T1, T2, T3, T3N, T4, T4W, T5)
 
 RATIO = "difference = numerator / denominator"
-FINE = '"Your backward propagation works perfectly fine! "'
-MISTAKE = '"There is a mistake in the backward propagation! "'
+FINE = "BACKWARD_FINE"
+MISTAKE = "BACKWARD_MISTAKE"
 TO_STDERR = ("if print_msg:\n        import functools, sys\n"
              "        print = functools.partial(__import__('builtins').print, file=sys.stderr)")
 FD_N = "gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)"
@@ -246,8 +246,8 @@ CASES = [
     Case("c_prints_nothing", "correct", edits={EX3: replace("if print_msg:", "if False:"),
                                                EX4: replace("if print_msg:", "if False:")}),
     Case("c_prints_other_words", "correct", edits={
-        EX3: lambda code: edit(edit(code, FINE, '"Looks right: "'), MISTAKE, '"Check failed: "'),
-        EX4: lambda code: edit(edit(code, FINE, '"All good. "'), MISTAKE, '"Something is off. "')}),
+        EX3: lambda code: edit(edit(code, FINE, '"Looks right:"'), MISTAKE, '"Check failed:"'),
+        EX4: lambda code: edit(edit(code, FINE, '"All good."'), MISTAKE, '"Something is off."')}),
     Case("c_prints_to_stderr", "correct",
          edits={answer: replace("if print_msg:", TO_STDERR) for answer in (EX3, EX4)}),
     # Each exercise is judged alone: a wrong exercise 1 or 2 does not cost exercise 3.

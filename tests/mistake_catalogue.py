@@ -27,8 +27,8 @@ GRADAPPROX = "gradapprox = (J_plus - J_minus) / (2 * epsilon)"
 GRADAPPROX_N = "gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)"
 DENOMINATOR = "denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)"
 RATIO = "difference = numerator / denominator"
-FINE = '"Your backward propagation works perfectly fine! "'
-MISTAKE = '"There is a mistake in the backward propagation! "'
+FINE = "BACKWARD_FINE"
+MISTAKE = "BACKWARD_MISTAKE"
 
 
 @dataclass
@@ -191,7 +191,7 @@ CORRECT = [
     Mistake("print_msg compared to True", EX3, "if print_msg:", "if print_msg == True:"),
     Mistake("verdict without colour", EX4, '"\\033[92m" + ', ""),
     Mistake("prints nothing", EX3, "if print_msg:", "if False:", notes={T3: "printed nothing"}),
-    Mistake("prints other words", EX4, FINE, '"Looks right: "',
+    Mistake("prints other words", EX4, FINE, '"Looks right:"',
             notes={T4: "not the verdict"}),
     Mistake("prints to stderr", EX3, "if print_msg:",
             "if print_msg:\n        import sys, functools\n"

@@ -10,21 +10,19 @@ would give on the same recorded costs, says which formula it used.  A mistake
 is named only when the record or that comparison shows it; otherwise the
 message says what was observed and what was expected.
 
-Every sentence a student reads goes through ``_`` (gettext, domain
-``public_tests``), with the English text as the message id.
+Every sentence a student reads goes through ``_``, ``course_language``'s
+gettext, with the English text as the message id: a translated assignment
+shows it in its language.
 """
 
 import contextlib
-import gettext
 import io
-import os
 import re
 
 import numpy as np
 
-_ = gettext.translation(
-    "public_tests", localedir=os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale"),
-    fallback=True).gettext
+from course_language import gettext as _
+from gc_utils import BACKWARD_FINE, BACKWARD_MISTAKE
 
 YELLOW = "\033[93m"
 RESET = "\033[0m"
@@ -134,8 +132,7 @@ def verdict_note(function, printed, difference):
                "put them back to see them."), function=function)
         return
     right = float(difference) <= THRESHOLD
-    wanted = (_("Your backward propagation works perfectly fine!") if right
-              else _("There is a mistake in the backward propagation!"))
+    wanted = BACKWARD_FINE if right else BACKWARD_MISTAKE   # in the assignment's language
     english = ("Your backward propagation works perfectly fine!" if right
                else "There is a mistake in the backward propagation!")
     if wanted not in text and english not in text:

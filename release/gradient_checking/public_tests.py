@@ -21,13 +21,13 @@ import contextlib
 import numpy as np
 
 import gc_utils
+from course_language import gettext as _
 from diagnosis import (
     RESET,
     THRESHOLD,
     NetworkStandIn,
     OneParameterStandIn,
     RecordingGradients,
-    _,
     captured,
     check_number,
     diagnose_network,
