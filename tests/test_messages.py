@@ -1,11 +1,14 @@
 """The public tests speak the language of the release: gettext catalogues kept with Babel,
 ``course_language.py`` reading the compiled catalogue beside it, English where there is none."""
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
 
+import nbformat
 import pytest
 
 from grading.course import ASSIGNMENT, REPO
@@ -141,12 +144,122 @@ def test_the_catalogue_lists_exactly_the_messages_of_the_code(language):
         f"(new: {missing}, gone: {gone})")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "phase 2 of issue 12: public_tests.py does not mark its messages with course_language's gettext "
-    "yet (issue 11 is rewriting them). Then: `make messages`, translate every msgstr of "
-    "translations/*/LC_MESSAGES/messages.po, `make release`, and delete this mark"))
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_a_student_reads_is_translated(language):
-    assert "public_tests.py" in [path.name for path in messages.sources()]
-    assert [m.id for m in messages.extract() if m.id], "no message is marked for translation"
+    """The public tests, the course's helpers (the verdict lines) and the notebook's test
+    cells, hidden tests included (their messages reach the student in feedback)."""
+    modules = {path.name for path in messages.sources()}
+    assert {"public_tests.py", "diagnosis.py", "gc_utils.py"} <= modules, modules
+    from_notebook = list(messages.notebook_messages(messages.notebook_path()))
+    cells_with_messages = {grade_id for grade_id, *_rest in from_notebook}
+    assert {"test_ex1_forward_propagation", "test_ex2_backward_propagation", "test_ex3_gradient_check",
+            "test_ex3_gradient_check_nonlinear", "test_ex4_gradient_check_n",
+            "test_ex4_gradient_check_n_wrong_gradients",
+            "test_ex5_fixed_backward_propagation_n"} <= cells_with_messages
     assert messages.untranslated(language) == []
+
+
+def _placeholders(text):
+    return sorted(re.findall(r"\{[^{}]*\}", text))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_translation_keeps_every_placeholder(language):
+    """``{name}`` in, ``{name}`` out: a translation that loses or invents a placeholder would
+    fail its own message (and a note is printed on the way to a pass)."""
+    for message in messages.read(language):
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, (tuple, list)) else [message.id]
+        strings = message.string if isinstance(message.string, (tuple, list)) else [message.string]
+        allowed = [_placeholders(text) for text in ids]   # a plural may follow either form
+        for string in strings:
+            assert _placeholders(string) in allowed, f"{language}: {message.id!r} -> {string!r}"
+
+
+def test_say_fills_in_a_translation_and_never_fails_a_test(kit):
+    """``course_language.say`` is the notebook's ``_``: translated, then filled in; a translation
+    whose placeholders do not fit gives the English instead of an error."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="zh")
+    catalog.add("{name} has shape {got}", "{name} 的形状是 {got}")
+    catalog.add("{function} returned {value}", "{function} 返回了 {wert}")   # a broken translation
+    with open(kit / MESSAGES_FILE, "wb") as handle:
+        write_mo(handle, catalog)
+    code = ("from course_language import say\n"
+            "print(say('{name} has shape {got}', name='dW1', got=(4, 5)))\n"
+            "print(say('{function} returned {value}', function='f', value=3))\n"
+            "print(say('Untranslated {x}', x=1))\n")
+    said = run_python(kit, code).stdout.splitlines()
+    assert said == ["dW1 的形状是 (4, 5)", "f returned 3", "Untranslated 1"]
+
+
+# --- the notebook's test cells ------------------------------------------------------------------
+
+
+def _test_cells():
+    from grading.cells import grade_id, is_graded
+
+    notebook = nbformat.read(messages.notebook_path(), as_version=4)
+    return [(grade_id(cell), cell.source) for cell in notebook.cells
+            if cell.cell_type == "code" and is_graded(cell)]
+
+
+def _is_say(node):
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_say"
+
+
+def _words_outside_say(node):
+    """English words a print shows that do not go through ``_say`` (``name = `` labels aside)."""
+    if _is_say(node):
+        return []
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = re.sub(r"\x1b\[[0-9;]*m|\b\w+ = ", "", node.value)
+        return re.findall(r"[A-Za-z]{3,}", text)
+    return [word for child in ast.iter_child_nodes(node) for word in _words_outside_say(child)]
+
+
+def test_the_test_cells_say_everything_through_say():
+    """Every assertion message and every sentence printed by a test cell (hidden tests
+    included) goes through ``_say``, so every language reads it in its own words."""
+    checked = 0
+    for grade_id, source in _test_cells():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Assert) and node.msg is not None:
+                checked += 1
+                assert _is_say(node.msg), f"{grade_id}, line {node.lineno}: assert message without _say"
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                assert not _words_outside_say(node), (
+                    f"{grade_id}, line {node.lineno}: prints {_words_outside_say(node)} without _say")
+            if _is_say(node):
+                assert isinstance(node.args[0], ast.Constant) and len(node.args) == 1, (
+                    f"{grade_id}, line {node.lineno}: _say takes one string literal (and named values)")
+    assert checked >= 25
+
+
+#: What a hidden test's message may show, besides its own words: what the student's code
+#: returned, and names every student knows.  Never a hidden input or an expected value.
+HIDDEN_MESSAGE_VALUES = {
+    "type(_J).__name__", "type(_d).__name__",   # the type the student's function returned
+    "_d",                                        # what it returned (on the visible all-zero case)
+    "_name", "'d' + _name",                     # a parameter block's name: W1 ... b3, dW1 ... db3
+    "_case",                                     # which of the named wrong gradients
+    "_g.shape", "_value.shape",                  # the shape returned, the block's (public) shape
+    "f'{_r:.1g}'",                               # how far the student's gradient is off
+}
+
+
+def test_hidden_messages_show_no_hidden_value():
+    shown = set()
+    for grade_id, source in _test_cells():
+        for node in ast.walk(ast.parse(source)):
+            if _is_say(node):
+                for keyword in node.keywords:
+                    value = ast.unparse(keyword.value)
+                    shown.add(value)
+                    assert value in HIDDEN_MESSAGE_VALUES, (
+                        f"{grade_id}, line {node.lineno}: a test message shows {value}: make sure it "
+                        "reveals no hidden input or expected value, then add it to HIDDEN_MESSAGE_VALUES")
+    assert shown == HIDDEN_MESSAGE_VALUES, f"no longer shown: {HIDDEN_MESSAGE_VALUES - shown}"

@@ -11,6 +11,14 @@ module of its own, ``gradient_checker.py``.
 
 import numpy as np
 
+from course_language import gettext as _
+
+#: What gradient_check and gradient_check_n print with ``print_msg=True``: the
+#: verdict, in the language of the assignment (the notebook prints these names,
+#: so its code is the same in every language).
+BACKWARD_FINE = _("Your backward propagation works perfectly fine!")
+BACKWARD_MISTAKE = _("There is a mistake in the backward propagation!")
+
 #: Name and shape of every parameter block, in the order they are flattened.
 PARAMETER_SHAPES = {
     "W1": (5, 4),

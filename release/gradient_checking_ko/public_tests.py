@@ -1,74 +1,65 @@
 """Public tests for the Gradient Checking assignment.
 
-Each test takes the function you wrote, runs it on known inputs and checks
-the type, the shape and the value of what it returns.  When something is
-wrong it raises an ``AssertionError`` whose message says what was expected,
-what came back and, where a wrong value has a known cause, what to look at.
+Each test takes the function you wrote and says whether it is right.  When it
+is not, it raises an ``AssertionError`` whose message names what is wrong:
+which input, what came back, what was expected and, when the test has seen
+the cause, where to look.
+
+The tests judge each exercise alone.  ``gradient_check`` is run with the
+test's own ``forward_propagation`` and ``backward_propagation`` (yours are
+put back afterwards), so a mistake in exercise 1 or 2 never fails exercise 3;
+if your own functions are wrong, the test of exercise 3 says so in a note.
+The same holds for ``gradient_check_n``.  How the tests watch what a check
+does is explained in ``diagnosis.py``.
 
 The autograder runs more tests than these, on other inputs: passing here is
 necessary, not sufficient.
 """
 
 import contextlib
-import io
-import numbers
 
 import numpy as np
 
+import gc_utils
+from course_language import gettext as _
+from diagnosis import (
+    RESET,
+    THRESHOLD,
+    NetworkStandIn,
+    OneParameterStandIn,
+    RecordingGradients,
+    captured,
+    check_number,
+    diagnose_network,
+    diagnose_one_parameter,
+    fail,
+    name_formula,
+    note,
+    rebound,
+    recognised_formulas,
+    shown,
+    student_globals,
+    verdict_note,
+)
 from testCases import gradient_check_n_test_case
 
+# `from public_tests import *` gives the notebook these and nothing else.
+__all__ = [
+    "forward_propagation_test",
+    "backward_propagation_test",
+    "gradient_check_test",
+    "gradient_check_n_test",
+    "backward_propagation_n_test",
+]
+
 GREEN = "\033[92m"
-RESET = "\033[0m"
-
-#: Relative differences of ``gradient_check_n`` on the test case, for each
-#: state of ``backward_propagation_n``.  A correct check returns one of them.
-EXPECTED_N = {
-    "as given (both bugs)": 0.2850931567761623,
-    "with dW2 fixed, db1 still wrong": 0.2544229712458523,
-    "with db1 fixed, dW2 still wrong": 0.17344196893145924,
-}
-#: After both fixes the value is about 1.19e-07.  Its last digits depend on the
-#: order of floating-point operations (nudging one vector in place and undoing
-#: the nudge by subtraction gives 1.18856e-07), so 1 % either way is accepted;
-#: a check in float32 lands outside.
-FIXED_N = 1.1890913024229996e-07
-FIXED_N_RTOL = 1e-2
-
-#: Values a wrong ``gradient_check_n`` returns on the test case with the
-#: given backward pass, and what each one points to.
-KNOWN_MISTAKES_N = {
-    0.28807918174985225: (
-        "gradapprox is twice too large: divide (J_plus - J_minus) by 2 * epsilon, not by epsilon"
-    ),
-    0.5177906384974295: (
-        "gradapprox is half what it should be: either J_minus is evaluated at theta instead of "
-        "theta - epsilon (a one-sided difference divided by 2 * epsilon), or theta_plus and "
-        "theta_minus are the same array, so the second nudge undoes the first. Use np.copy for each"
-    ),
-}
 
 
 def _passed():
-    print(f"{GREEN}All tests passed.{RESET}")
+    print(GREEN + _("All tests passed.") + RESET)
 
 
-def _check_scalar(value, function):
-    """Fail unless ``value`` is a single real number (int, float, NumPy scalar)."""
-    if isinstance(value, np.ndarray):
-        raise AssertionError(
-            f"{function} returned an ndarray of shape {value.shape}; return a single number"
-            + (" (np.linalg.norm of a vector already gives one)" if "gradient_check" in function else "")
-        )
-    if isinstance(value, (tuple, list, dict)):
-        raise AssertionError(
-            f"{function} returned a {type(value).__name__}; return a single number"
-        )
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise AssertionError(
-            f"{function} returned {value!r} of type {type(value).__name__}; return a number"
-        )
-    if not np.isfinite(value):
-        raise AssertionError(f"{function} returned {value}; expected a finite number")
+# --- gradient_checker is not for exercises 3 and 4 ------------------------------------------------
 
 
 def checker_tools():
@@ -81,10 +72,9 @@ def checker_tools():
 
 
 def _refuse(*args, **kwargs):
-    raise AssertionError(
-        "exercises 3 and 4 ask you to write the check yourself: do not call gradient_checker "
-        "(check_gradients, relative_difference, ...) from them; use np.linalg.norm as the "
-        "instructions say")
+    fail("borrowed_checker", _("Exercises 3 and 4 ask you to write the check yourself: do not call "
+                               "gradient_checker (check_gradients, relative_difference, ...) from them; "
+                               "use np.linalg.norm as the instructions say."))
 
 
 @contextlib.contextmanager
@@ -108,166 +98,198 @@ def checker_tools_disabled(namespace):
         namespace.update(bound)
 
 
-def _check_prints_verdict(target, arguments, function):
-    """Call ``target(*arguments, print_msg=True)`` quietly; it must print a verdict
-    and still return the same kind of number."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        difference = target(*arguments, print_msg=True)
-    _check_scalar(difference, function)
-    if not printed.getvalue().strip():
-        raise AssertionError(f"{function}(..., print_msg=True) printed nothing; it should print "
-                             "its verdict and the difference")
+# --- exercises 1 and 2 ------------------------------------------------------------------------------
 
 
-def _explain_difference(difference, function):
-    """A message for a relative difference with a recognisable wrong value."""
-    if difference == 0.0:
-        return (
-            f"{function} returned exactly 0.0: grad and gradapprox are the same numbers. "
-            "Compute grad with the backward propagation, not from gradapprox"
-        )
-    if difference > 1.0:
-        return (
-            f"{function} returned {float(difference)!r}, above 1, which a relative difference can "
-            "never be: divide the numerator by np.linalg.norm(grad) + np.linalg.norm(gradapprox)"
-        )
-    if abs(difference - 1.0) < 1e-6:
-        return (
-            f"{function} returned {float(difference)!r}, almost exactly 1: gradapprox is either tiny "
-            "or of the wrong sign. Check the precedence in (J_plus - J_minus) / (2 * epsilon) "
-            "('/ 2 * epsilon' multiplies by epsilon instead of dividing) and the order of "
-            "J_plus - J_minus"
-        )
-    if abs(difference - 1 / 3) < 1e-6:
-        return (
-            f"{function} returned {float(difference)!r}, which is 1/3: one of grad and gradapprox is "
-            "twice the other. Look for a missing or extra factor 2, or a one-sided difference "
-            "(J_plus - J) divided by 2 * epsilon"
-        )
-    return None
+def _same_for_every_input(values):
+    return len({float(value) for value in values}) == 1
 
 
 def forward_propagation_test(target):
     """Check J = theta * x for a few (x, theta) pairs."""
-    for x, theta in [(2, 4), (3, -1.5), (-0.5, 10.0)]:
+    cases = [(2, 4), (3, -1.5), (-0.5, 10.0)]
+    results = []
+    for x, theta in cases:
         J = target(x, theta)
-        _check_scalar(J, "forward_propagation")
+        check_number(J, "forward_propagation")
+        results.append(J)
+    if _same_for_every_input(results):
+        fail("constant", _("forward_propagation returns {value} whatever x and theta are: compute J "
+                           "from its arguments x and theta."), value=shown(results[0]))
+    for (x, theta), J in zip(cases, results):
         expected = theta * x
-        if not np.isclose(J, expected, rtol=1e-12, atol=0):
-            hint = ""
-            if np.isclose(J, theta + x):
-                hint = " (that is theta + x: the cost is the product theta * x)"
-            elif np.isclose(J, x):
-                hint = " (that is x, the derivative: forward propagation returns the cost J itself)"
-            raise AssertionError(
-                f"forward_propagation(x={x}, theta={theta}) returned {J!r}; expected {expected!r}{hint}"
-            )
+        if np.isclose(J, expected, rtol=1e-12, atol=0):
+            continue
+        values = dict(x=x, theta=theta, got=shown(J), expected=shown(expected))
+        if np.isclose(J, theta + x):
+            fail("theta_plus_x", _("forward_propagation(x={x}, theta={theta}) returned {got}, which is "
+                                   "theta + x: the cost is the product theta * x."), **values)
+        if np.isclose(J, x):
+            fail("derivative_as_cost", _("forward_propagation(x={x}, theta={theta}) returned {got}, which "
+                                         "is x, the derivative: forward propagation returns the cost "
+                                         "J = theta * x itself."), **values)
+        fail("wrong_value", _("forward_propagation(x={x}, theta={theta}) returned {got}; expected "
+                              "{expected}."), **values)
     _passed()
 
 
 def backward_propagation_test(target):
     """Check dJ/dtheta = x for a few (x, theta) pairs."""
-    for x, theta in [(3, 4), (2, -7.0), (-1.25, 0.5)]:
+    cases = [(3, 4), (2, -7.0), (-1.25, 0.5)]
+    results = []
+    for x, theta in cases:
         dtheta = target(x, theta)
-        _check_scalar(dtheta, "backward_propagation")
-        if not np.isclose(dtheta, x, rtol=1e-12, atol=0):
-            hint = ""
-            if np.isclose(dtheta, theta * x):
-                hint = " (that is J itself: the derivative of theta * x with respect to theta is x)"
-            elif np.isclose(dtheta, theta):
-                hint = " (that is theta: differentiate with respect to theta, not x)"
-            raise AssertionError(
-                f"backward_propagation(x={x}, theta={theta}) returned {dtheta!r}; expected {x!r}{hint}"
-            )
+        check_number(dtheta, "backward_propagation")
+        results.append(dtheta)
+    if _same_for_every_input(results):
+        fail("constant", _("backward_propagation returns {value} whatever x and theta are: the "
+                           "derivative of theta * x depends on x."), value=shown(results[0]))
+    for (x, theta), dtheta in zip(cases, results):
+        if np.isclose(dtheta, x, rtol=1e-12, atol=0):
+            continue
+        values = dict(x=x, theta=theta, got=shown(dtheta), expected=shown(x))
+        if np.isclose(dtheta, theta * x):
+            fail("cost_as_derivative", _("backward_propagation(x={x}, theta={theta}) returned {got}, "
+                                         "which is J itself: the derivative of theta * x with respect "
+                                         "to theta is x."), **values)
+        if np.isclose(dtheta, theta):
+            fail("theta_as_derivative", _("backward_propagation(x={x}, theta={theta}) returned {got}, "
+                                          "which is theta: differentiate with respect to theta, "
+                                          "not x."), **values)
+        if np.isclose(dtheta, -x):
+            fail("sign", _("backward_propagation(x={x}, theta={theta}) returned {got}, the expected "
+                           "value with the wrong sign."), **values)
+        fail("wrong_value", _("backward_propagation(x={x}, theta={theta}) returned {got}; expected "
+                              "{expected}."), **values)
     _passed()
+
+
+# --- exercise 3 ---------------------------------------------------------------------------------------
+
+# The test's own one-parameter cost: curved, so that every common formula gives its own number.
+PROBE_1D = dict(x=1.5, theta=0.7, epsilon=1e-3)
+
+
+def _cubic(x, theta):
+    return x * theta ** 3
+
+
+def _cubic_slope(x, theta):
+    return 3 * x * theta ** 2
+
+
+def _linear(x, theta):
+    return theta * x
+
+
+def _linear_slope(x, theta):
+    return x
 
 
 def gradient_check_test(target):
-    """Check the 1-D relative difference at x=3, theta=4 and x=2, theta=4."""
-    with checker_tools_disabled(getattr(target, "__globals__", {})):
-        _gradient_check_test(target)
+    """Judge gradient_check alone, then show what it says about your own functions."""
+    namespace = student_globals(target)
+    own = {name: namespace.get(name) for name in ("forward_propagation", "backward_propagation")}
+    with checker_tools_disabled(namespace):
+        _judge_gradient_check(target, namespace)
+        _note_verdict_lines_1d(target, namespace)
+        _show_own_functions(target, own)
     _passed()
 
 
-def _gradient_check_test(target):
-    expectations = {(3, 4): 7.814075313343006e-11, (2, 4): 2.919335883291695e-10}
-    for (x, theta), expected in expectations.items():
-        difference = target(x, theta, 1e-7)
-        _check_scalar(difference, "gradient_check")
-        if not np.isclose(difference, expected, rtol=1e-3, atol=0):
-            reason = _explain_difference(difference, "gradient_check")
-            if reason is None and np.isclose(difference, 2 * x * expected, rtol=1e-3):
-                reason = (
-                    f"gradient_check returned {float(difference)!r}, which is the numerator "
-                    "np.linalg.norm(grad - gradapprox) alone: divide it by the sum of the norms"
-                )
-            if reason is None:
-                reason = (
-                    f"gradient_check(x={x}, theta={theta}) returned {float(difference)!r}; "
-                    f"expected about {expected!r}"
-                )
-            raise AssertionError(reason)
-    _check_prints_verdict(target, (3, 4, 1e-7), "gradient_check")
+def _run_1d(target, namespace, stand_in, x, theta, epsilon, print_msg=False):
+    with rebound(namespace, stand_in.functions()):
+        if print_msg:
+            return target(x, theta, epsilon, True)
+        return target(x, theta, epsilon)
 
 
-def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
-    """Check the N-D relative difference on the test case.
+def _judge_gradient_check(target, namespace):
+    x, theta, epsilon = PROBE_1D["x"], PROBE_1D["theta"], PROBE_1D["epsilon"]
+    probes = []
+    # A right derivative, one twice too large, one of the wrong sign and half the size.
+    for factor in (1.0, 2.0, -0.5):
+        stand_in = OneParameterStandIn(_cubic, _cubic_slope, factor)
+        returned = _run_1d(target, namespace, stand_in, x, theta, epsilon)
+        check_number(returned, "gradient_check")
+        probes.append(diagnose_one_parameter(stand_in, x, theta, epsilon, returned))
+    name_formula("gradient_check", recognised_formulas(probes, one_dimensional=True), probes)
+    # The lesson's own setting: J = theta * x at epsilon = 1e-7.
+    for x, theta in ((3, 4), (2, 4)):
+        difference = _run_1d(target, namespace, OneParameterStandIn(_linear, _linear_slope), x, theta, 1e-7)
+        check_number(difference, "gradient_check")
+        if not float(difference) < THRESHOLD:
+            fail("lesson_value", _("gradient_check(x={x}, theta={theta}) returned {value} for "
+                                   "J = theta * x and its right derivative; it should be below 2e-7."),
+                 x=x, theta=theta, value=shown(difference))
 
-    ``forward_propagation_n`` and ``backward_propagation_n`` are the notebook's
-    functions: the expected value depends on whether the backward pass still has
-    its bugs, and every state of it is recognised.
-    """
-    with checker_tools_disabled(getattr(target, "__globals__", {})):
-        _gradient_check_n_test(target, forward_propagation_n, backward_propagation_n)
+
+def _note_verdict_lines_1d(target, namespace):
+    """Printing is not graded: a missing or reworded verdict line gets a note."""
+    for factor in (1.0, 2.0):
+        stand_in = OneParameterStandIn(_linear, _linear_slope, factor)
+        try:
+            difference, printed = captured(
+                lambda s=stand_in: _run_1d(target, namespace, s, 3, 4, 1e-7, print_msg=True))
+        except Exception as error:  # noqa: BLE001 - printing costs nothing, even when it crashes
+            note(_("Note (no points involved): gradient_check(..., print_msg=True) raised {error}."),
+                 error=f"{type(error).__name__}: {error}")
+            return
+        verdict_note("gradient_check", printed, difference)
 
 
-def _gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
-    X, Y, parameters = gradient_check_n_test_case()
-    before = {name: value.copy() for name, value in parameters.items()}
-    _, cache = forward_propagation_n(X, Y, parameters)
-    gradients = backward_propagation_n(X, Y, cache)
+def _show_own_functions(target, own):
+    """gradient_check with the student's own exercise 1 and 2, as the notebook runs it."""
+    problems = []
+    for name, exercise, reference in (("forward_propagation", 1, _linear),
+                                      ("backward_propagation", 2, _linear_slope)):
+        function = own.get(name)
+        if not callable(function):
+            continue
+        try:
+            right = all(np.isclose(float(function(x, t)), reference(x, t), rtol=1e-12, atol=0)
+                        for x, t in ((3, 4), (2, -7.0)))
+        except Exception as error:  # noqa: BLE001 - their error belongs to their exercise
+            note(_("Your gradient_check is right. Your {function} (exercise {exercise}) raises "
+                   "{error}, so the check cannot run with it yet."),
+                 function=name, exercise=exercise, error=type(error).__name__)
+            return
+        if not right:
+            problems.append((name, exercise))
+    try:
+        difference, printed = captured(lambda: target(3, 4, 1e-7, True))
+    except Exception as error:  # noqa: BLE001
+        note(_("Your gradient_check is right, but with your own functions it raises {error}."),
+             error=f"{type(error).__name__}: {error}")
+        return
+    print(printed, end="")
+    if len(problems) == 2:
+        note(_("Your gradient_check is right; it reports that your forward_propagation (exercise 1) and "
+               "backward_propagation (exercise 2) are wrong: with them it returns {value} at x = 3, "
+               "theta = 4."), value=shown(difference))
+    elif problems:
+        note(_("Your gradient_check is right; it reports that your {function} (exercise {exercise}) is "
+               "wrong: with your own functions it returns {value} at x = 3, theta = 4."),
+             function=problems[0][0], exercise=problems[0][1], value=shown(difference))
 
-    difference = target(parameters, gradients, X, Y, 1e-7)
-    _check_scalar(difference, "gradient_check_n")
-    for name, value in parameters.items():
-        if not np.array_equal(value, before[name]):
-            raise AssertionError(
-                f"gradient_check_n changed parameters['{name}']: nudge a copy of the "
-                "parameter vector (np.copy), never the parameters you were given"
-            )
 
-    recognised = [state for state, value in EXPECTED_N.items()
-                  if np.isclose(difference, value, rtol=1e-6, atol=0)]
-    fixed = abs(difference - FIXED_N) <= FIXED_N_RTOL * FIXED_N
-    if not recognised and not fixed:
-        reason = _explain_difference(difference, "gradient_check_n")
-        for value, hint in KNOWN_MISTAKES_N.items():
-            if reason is None and np.isclose(difference, value, rtol=1e-6, atol=0):
-                reason = f"gradient_check_n returned {float(difference)!r}: {hint}"
-        if reason is None:
-            reason = (
-                f"gradient_check_n returned {float(difference)!r}; with the given backward pass "
-                f"expected {EXPECTED_N['as given (both bugs)']!r}, and about {FIXED_N:.3g} "
-                "once both bugs are fixed"
-            )
-        raise AssertionError(reason)
+# --- exercise 4 ---------------------------------------------------------------------------------------
 
-    zero_gradients = {name: np.zeros_like(value) for name, value in gradients.items()}
-    difference_zero = target(parameters, zero_gradients, X, Y, 1e-7)
-    _check_scalar(difference_zero, "gradient_check_n")
-    if not np.isclose(difference_zero, 1.0, rtol=1e-9, atol=0):
-        raise AssertionError(
-            f"With all-zero gradients gradient_check_n returned {float(difference_zero)!r}; expected "
-            "1.0. It must compare gradapprox with the gradients it is given "
-            "(gradients_to_vector(gradients)), not compute its own"
-        )
-
-    _check_prints_verdict(target, (parameters, gradients, X, Y, 1e-7), "gradient_check_n")
-    if recognised and recognised[0] != "as given (both bugs)":
-        print(f"Your check is right; the backward pass is {recognised[0]}.")
-    _passed()
-
+#: Relative differences of ``gradient_check_n`` on the test case, for each
+#: state of ``backward_propagation_n``.  A correct check returns one of them.
+EXPECTED_N = {
+    "given": 0.2850931567761623,
+    "dW2_fixed": 0.2544229712458523,
+    "db1_fixed": 0.17344196893145924,
+}
+#: After both fixes the value is about 1.19e-07.  Its last digits depend on the
+#: order of floating-point operations (nudging one vector in place and undoing
+#: the nudge by subtraction gives 1.18856e-07), so 1 % either way is accepted;
+#: a check in float32 lands outside.
+FIXED_N = 1.1890913024229996e-07
+FIXED_N_RTOL = 1e-2
+#: The cost forward_propagation_n gives on the test case, as the notebook gives it.
+GIVEN_COST = 2.407833389834357
 
 #: Norm and sum of each block of the true gradient on the test case: enough to
 #: recognise a right backward pass, and to say by how much a wrong block is off,
@@ -280,37 +302,226 @@ TRUE_GRADIENT_FINGERPRINT = {
     "dW3": (2.244042377990228, 2.244042377990228),
     "db3": (0.212257527082733, 0.212257527082733),
 }
+#: Which blocks the given backward pass scales, and by how much: dW2 by 2, db1 by 4.
+STATES = {
+    "given": {"dW2": 2, "db1": 4},
+    "dW2_fixed": {"db1": 4},
+    "db1_fixed": {"dW2": 2},
+    "fixed": {},
+}
+
+
+def _state_name(state):
+    return {
+        "given": _("as given (both bugs)"),
+        "dW2_fixed": _("with dW2 fixed, db1 still wrong"),
+        "db1_fixed": _("with db1 fixed, dW2 still wrong"),
+        "fixed": _("fixed"),
+    }[state]
+
+
+SHAPES = gc_utils.PARAMETER_SHAPES
+HELPERS = {name: getattr(gc_utils, name)
+           for name in ("dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector")}
+
+
+def _flat(parameters):
+    return np.concatenate([np.ravel(parameters[name]) for name in SHAPES]).astype(float)
+
+
+def _blocks(vector, prefix=""):
+    return {prefix + name: block.copy()
+            for name, block in gc_utils.vector_to_dictionary(vector.reshape(-1, 1)).items()}
+
+
+def _probe_network():
+    """The test's own cost of 47 parameters, curved, depending on X and Y, and its gradient."""
+    rng = np.random.RandomState(3)
+    X = rng.randn(4, 5)
+    Y = (rng.rand(1, 5) > 0.5).astype(float)
+    n = sum(int(np.prod(shape)) for shape in SHAPES.values())
+    square, cube = rng.uniform(1, 3, n), rng.uniform(0.5, 1.5, n)
+    theta = float(np.mean(X) - np.mean(Y)) + rng.uniform(-1, 1, n)
+
+    def cost(X, Y, parameters):
+        u = _flat(parameters) - float(np.mean(X) - np.mean(Y))
+        return float(np.sum(square * u ** 2) / 2 + np.sum(cube * u ** 3) / 6), None
+
+    u = theta - float(np.mean(X) - np.mean(Y))
+    gradient = square * u + cube * u ** 2 / 2
+    return X, Y, theta, cost, gradient
+
+
+def _notebook_theta(namespace):
+    parameters = namespace.get("parameters")
+    try:
+        return _flat(parameters)
+    except Exception:  # noqa: BLE001 - no usable parameters in the notebook: nothing to compare
+        return None
+
+
+def _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon, print_msg=False):
+    before = {name: np.array(value, copy=True) for name, value in parameters.items()}
+    with rebound(namespace, {**stand_in.functions(), **HELPERS}):
+        if print_msg:
+            difference = target(parameters, gradients, X, Y, epsilon, True)
+        else:
+            difference = target(parameters, gradients, X, Y, epsilon)
+    for name, value in parameters.items():
+        if not np.array_equal(value, before[name]):
+            fail("changed_parameters", _("gradient_check_n changed parameters['{name}']: nudge a copy "
+                                         "of the parameter vector (np.copy), never the parameters you "
+                                         "were given."), name=name)
+    return difference
+
+
+def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
+    """Judge gradient_check_n alone on the test's own cost, then on the lesson's network.
+
+    ``forward_propagation_n`` and ``backward_propagation_n`` are the notebook's
+    functions: the value on the test case depends on whether the backward pass
+    still has its bugs, and every state of it is recognised.
+    """
+    namespace = student_globals(target)
+    with checker_tools_disabled(namespace):
+        _judge_network_check(target, namespace)
+        _check_on_the_lesson_network(target, namespace, forward_propagation_n, backward_propagation_n)
+    _passed()
+
+
+def _judge_network_check(target, namespace):
+    X, Y, theta, cost, gradient = _probe_network()
+    notebook_theta = _notebook_theta(namespace)
+    # A wrong gradient too: dW2 (entries 25 to 39) twice too large, db1 (20 to 24) of the wrong sign.
+    wrong = gradient.copy()
+    wrong[25:40] *= 2
+    wrong[20:25] *= -1
+    probes, printed_runs = [], []
+    for grads, epsilon in ((gradient, 1e-3), (wrong, 1e-4)):
+        stand_in = NetworkStandIn(cost, X, Y, SHAPES)
+        gradients = RecordingGradients(_blocks(grads, prefix="d"))
+        parameters = _blocks(theta)
+        returned = _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon)
+        probes.append(diagnose_network(stand_in, theta.reshape(-1, 1), gradients, grads.reshape(-1, 1),
+                                       epsilon, returned, notebook_theta))
+        check_number(returned, "gradient_check_n")
+        printed_runs.append((grads, epsilon))
+    name_formula("gradient_check_n", recognised_formulas(probes, one_dimensional=False), probes)
+    for grads, epsilon in printed_runs:
+        try:
+            difference, printed = captured(lambda g=grads, e=epsilon: _run_network(
+                target, namespace, NetworkStandIn(cost, X, Y, SHAPES), _blocks(theta),
+                RecordingGradients(_blocks(g, prefix="d")), X, Y, e, print_msg=True))
+        except Exception as error:  # noqa: BLE001 - printing costs nothing, even when it crashes
+            note(_("Note (no points involved): gradient_check_n(..., print_msg=True) raised {error}."),
+                 error=f"{type(error).__name__}: {error}")
+            return
+        verdict_note("gradient_check_n", printed, difference)
+
+
+def _backward_state(gradients):
+    """Which state of the lesson's backward pass produced ``gradients``, or None."""
+    for state, factors in STATES.items():
+        if all(_block_is(gradients, name, factors.get(name, 1)) for name in TRUE_GRADIENT_FINGERPRINT):
+            return state
+    return None
+
+
+def _block_is(gradients, name, factor):
+    try:
+        block = np.asarray(gradients[name], dtype=float)
+    except (KeyError, TypeError, ValueError):
+        return False
+    norm, total = TRUE_GRADIENT_FINGERPRINT[name]
+    return (np.isclose(np.linalg.norm(block), factor * norm, rtol=1e-9)
+            and np.isclose(np.sum(block), factor * total, rtol=1e-9))
+
+
+def _check_on_the_lesson_network(target, namespace, forward_propagation_n, backward_propagation_n):
+    X, Y, parameters = gradient_check_n_test_case()
+    cost, cache = forward_propagation_n(X, Y, parameters)
+    if not np.isclose(float(cost), GIVEN_COST, rtol=1e-12):
+        note(_("Your gradient_check_n is right. forward_propagation_n is not the one given in part 3 "
+               "(its cost on the test case is {cost}), so the lesson's values are not checked: run its "
+               "cell again as given."), cost=shown(cost))
+        return
+    try:
+        gradients = backward_propagation_n(X, Y, cache)
+    except Exception as error:  # noqa: BLE001 - exercise 5's error belongs to exercise 5
+        note(_("Your gradient_check_n is right. backward_propagation_n raises {error}; the test of "
+               "exercise 5 says more."), error=type(error).__name__)
+        return
+    state = _backward_state(gradients)
+    stand_in = NetworkStandIn(forward_propagation_n, X, Y, SHAPES)
+    recording = RecordingGradients(gradients)
+    difference = _run_network(target, namespace, stand_in, parameters, recording, X, Y, 1e-7)
+    check_number(difference, "gradient_check_n")
+    theta = _flat(parameters).reshape(-1, 1)
+    diagnose_network(stand_in, theta, recording, None, 1e-7, difference)
+    if state is None:
+        note(_("Your gradient_check_n is right. backward_propagation_n is in none of the states the lesson "
+               "expects (as given, half fixed, fixed), so its value on the test case, {value}, is not "
+               "checked; the test of exercise 5 says what is wrong."), value=shown(difference))
+        return
+    expected = FIXED_N if state == "fixed" else EXPECTED_N[state]
+    tolerance = FIXED_N_RTOL if state == "fixed" else 1e-6
+    if not np.isclose(float(difference), expected, rtol=tolerance, atol=0):
+        fail("lesson_value", _("gradient_check_n returned {value} on the test case; with the backward "
+                               "pass {state}, expected {expected}."),
+             value=shown(difference), state=_state_name(state), expected=shown(expected))
+    if state != "given":
+        print(_("Your check is right; the backward pass is {state}.").format(state=_state_name(state)))
+
+
+# --- exercise 5 ---------------------------------------------------------------------------------------
 
 
 def backward_propagation_n_test(target, forward_propagation_n):
     """Check the corrected backward pass on the test case, block by block."""
     X, Y, parameters = gradient_check_n_test_case()
-    _, cache = forward_propagation_n(X, Y, parameters)
+    cost, cache = forward_propagation_n(X, Y, parameters)
+    if not np.isclose(float(cost), GIVEN_COST, rtol=1e-12):
+        fail("forward_changed", _("forward_propagation_n is not the one given in part 3 (its cost on the "
+                                  "test case is {cost}, expected {expected}): run its cell again as "
+                                  "given, then this test."), cost=shown(cost), expected=shown(GIVEN_COST))
     gradients = target(X, Y, cache)
     if not isinstance(gradients, dict):
-        raise AssertionError(
-            f"backward_propagation_n returned a {type(gradients).__name__}; return the dictionary "
-            "of gradients"
-        )
+        fail("not_a_dict", _("backward_propagation_n returned a {kind}; return the dictionary of "
+                             "gradients."), kind=type(gradients).__name__)
     problems = []
     for name, (norm, total) in TRUE_GRADIENT_FINGERPRINT.items():
-        if name not in gradients:
-            problems.append(f"{name} is missing from the returned dictionary")
-            continue
-        block = np.asarray(gradients[name], dtype=float)
-        shape = parameters[name[1:]].shape
-        if block.shape != shape:
-            problems.append(f"{name} has shape {block.shape}; expected {shape}, the shape of {name[1:]}")
-            continue
-        got_norm, got_total = float(np.linalg.norm(block)), float(np.sum(block))
-        if np.isclose(got_norm, norm, rtol=1e-9) and np.isclose(got_total, total, rtol=1e-9):
-            continue
-        factor = got_norm / norm
-        if np.isclose(got_total, factor * total, rtol=1e-6) and abs(factor - 1) > 1e-6:
-            problems.append(f"{name} is {factor:.4g} times the true gradient: "
-                            "look for a constant that does not belong in its formula")
-        else:
-            problems.append(f"{name} is wrong (norm {got_norm:.6g}, expected {norm:.6g})")
+        problem = _block_problem(gradients, name, parameters[name[1:]].shape, norm, total)
+        if problem:
+            problems.append(problem)
     if problems:
-        raise AssertionError("backward_propagation_n on the test case:\n  " + "\n  ".join(problems))
+        error = AssertionError(_("backward_propagation_n on the test case:") + "\n  "
+                               + "\n  ".join(text for _key, text in problems))
+        error.mistake = problems[0][0]
+        error.mistakes = [key for key, _text in problems]
+        raise error
     _passed()
+
+
+def _block_problem(gradients, name, shape, norm, total):
+    """(key, sentence) for what is wrong with one block of the gradient, or None."""
+    if name not in gradients:
+        return "block_missing", _("{name} is missing from the returned dictionary.").format(name=name)
+    block = np.asarray(gradients[name], dtype=float)
+    if block.shape != shape:
+        if block.shape == (shape[0],):
+            return "block_shape", _("{name} has shape {got}; expected {shape}, a column like {parameter}: "
+                                    "np.sum(..., axis=1, keepdims=True) keeps it one.").format(
+                name=name, got=block.shape, shape=shape, parameter=name[1:])
+        return "block_shape", _("{name} has shape {got}; expected {shape}, the shape of {parameter}.").format(
+            name=name, got=block.shape, shape=shape, parameter=name[1:])
+    got_norm, got_total = float(np.linalg.norm(block)), float(np.sum(block))
+    if np.isclose(got_norm, norm, rtol=1e-9) and np.isclose(got_total, total, rtol=1e-9):
+        return None
+    factor = got_norm / norm
+    if np.isclose(got_total, factor * total, rtol=1e-6) and abs(factor - 1) > 1e-6:
+        return "block_factor", _("{name} is {factor} times the true gradient: look for a constant that "
+                                 "does not belong in its formula.").format(name=name, factor=f"{factor:.4g}")
+    if np.isclose(got_total, -factor * total, rtol=1e-6) and np.isclose(factor, 1, rtol=1e-6):
+        return "block_sign", _("{name} has the wrong sign.").format(name=name)
+    return "block_wrong", _("{name} is wrong (norm {got}, expected {expected}).").format(
+        name=name, got=f"{got_norm:.6g}", expected=f"{norm:.6g}")

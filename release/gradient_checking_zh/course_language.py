@@ -17,6 +17,13 @@ A module with messages for students writes them in English and marks them::
 
 (format after translating, so a translation may move ``{value!r}`` where its
 grammar wants it; ``python -m i18n.messages update`` collects what ``_`` marks).
+
+Notebook code cannot use ``_``: in IPython it is the last result.  The test
+cells take ``say`` under a name of their own, and ``i18n.messages`` collects
+what ``_say`` marks in the English notebook (hidden tests included)::
+
+    _say = __import__("course_language").say
+    assert value == 1, _say("{function} returned {value}, not 1", function="f", value=value)
 """
 
 import gettext as _gettext
@@ -46,3 +53,16 @@ gettext = translation.gettext
 ngettext = translation.ngettext
 #: "en", or the language of the translated assignment this module sits in ("zh", "ko").
 language = translation.info().get("language") or "en"
+
+
+def say(text, **values):
+    """``text`` in the assignment's language with its ``{placeholders}`` filled in.
+
+    For notebook code (test cells), which cannot use ``_``.  A translation that
+    cannot be filled in gives the English instead: a message must never be the
+    reason a test fails (the tests of ``i18n`` keep translations from getting there).
+    """
+    try:
+        return gettext(text).format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        return text.format(**values)
