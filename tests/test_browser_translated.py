@@ -6,8 +6,9 @@ language load, every formula is typeset, the emphasis survives the translation
 (CommonMark's rules around CJK punctuation are easy to trip), the text is drawn
 with a CJK font rather than empty boxes, Run All stops at exercise 1 with the
 stub's message in the language, a complete solution passes every public test
-with the messages of the release's catalogue, and the feedback shows the scores
-and the lesson in the language.  Screenshots go to ``artifacts/browser/<language>/``.
+with the messages of the release's catalogue (the verdict lines too), and the
+feedback shows the scores, the exercises, the lesson and a failed test's message
+in the language.  Screenshots go to ``artifacts/browser/<language>/``.
 """
 
 import re
@@ -19,6 +20,7 @@ import pytest
 from browser_support import ARTIFACTS, JupyterLab, NotebookPage
 from system_packages import ensure_cjk_fonts, skip_or_fail
 from test_browser import _assert_offline, _errors, _file_name, _open_feedback
+from test_translated_grading import SUMMARY_LABELS
 
 from course_language import load as load_messages
 from grading.cells import grade_id as _grade_id
@@ -48,6 +50,17 @@ PROSE_JS = """
   copy.querySelectorAll('code, mjx-container, script').forEach(e => e.remove());
   return copy.innerText;
 })
+"""
+
+
+# Marks (data-probe) the element under ``root`` whose own text holds ``text``, for _cjk_font_glyphs.
+MARK_TEXT_JS = """
+(root, text) => {
+  const found = Array.from(root.querySelectorAll('*')).filter(e =>
+      Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.includes(text)));
+  document.querySelectorAll('[data-probe]').forEach(e => e.removeAttribute('data-probe'));
+  found[found.length - 1].setAttribute('data-probe', '1');
+}
 """
 
 
@@ -170,8 +183,13 @@ def test_a_complete_solution_passes_every_public_test_in_the_language(browser, l
     before = len(browser.offline_requests.blocked)
     name = assignment(language)
     release = nbformat.read(REPO / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
-    # What the release's catalogue makes of the public tests' message (English until phase 2).
-    all_passed = load_messages(REPO / "release" / name / MESSAGES_FILE).gettext("All tests passed.")
+    # The messages as the release's catalogue says them: the public tests', the test cells'
+    # own (hidden tests aside, the line a test cell prints after its visible checks), the verdict.
+    said = load_messages(REPO / "release" / name / MESSAGES_FILE).gettext
+    all_passed, visible, fine = (said(text) for text in (
+        "All tests passed.", "Visible checks passed; this cell's hidden tests run when you are graded.",
+        "Your backward propagation works perfectly fine!"))
+    assert all(re.search(CJK, text) for text in (all_passed, visible, fine)), "untranslated"
     notebook = _open(browser, lab, f"{language}_solved", language)
     try:
         cells = notebook.restart_and_run_all()
@@ -187,9 +205,16 @@ def test_a_complete_solution_passes_every_public_test_in_the_language(browser, l
             assert all_passed in shown, f"{_grade_id(release.cells[i])} shows {shown!r}"
             notebook.shot(f"06_{_grade_id(release.cells[i])}", i)
         index = {_grade_id(c): i for i, c in enumerate(release.cells)}
+        for grade_id in ("test_ex3_gradient_check_nonlinear", "test_ex4_gradient_check_n_wrong_gradients"):
+            shown = "\n".join(o["text"] for o in cells[index[grade_id]]["outputs"])
+            assert visible in shown, f"{grade_id} shows {shown!r}"
         shown = "\n".join(o["text"] for o in cells[index["run_ex5"]]["outputs"])
-        assert "Your backward propagation works perfectly fine!" in shown  # code prints English
+        assert f"{fine} difference = " in shown, shown
         notebook.shot("07_run_ex5", index["run_ex5"])
+        # The messages are drawn with a CJK font, not as empty boxes.
+        notebook.cell(index["test_ex1_forward_propagation"]).evaluate(MARK_TEXT_JS, all_passed)
+        glyphs, fonts = _cjk_font_glyphs(notebook.page, "[data-probe]")
+        assert glyphs >= len(re.findall(CJK, all_passed)), fonts
     finally:
         notebook.page.close()
     _assert_offline(browser, before)
@@ -211,9 +236,13 @@ def test_the_feedback_shows_scores_and_the_lesson_in_the_language(browser, trans
         assert page.locator("h1", has_text=title).first.is_visible()
         glyphs, fonts = _cjk_font_glyphs(page, "h1")
         assert glyphs >= len(re.findall(CJK, title)) > 0, fonts
-        for grade_id, (score, most) in scores[language][student].items():
-            row = page.locator(f"a[href='#{grade_id}']").locator("xpath=..")
-            assert f"(Score: {score:.1f} / {most:.1f})" in row.inner_text(), grade_id
+        for (grade_id, (score, most)), label in zip(scores[language][student].items(),
+                                                    SUMMARY_LABELS[language]):
+            link = page.locator(f"#toc a[href='#{grade_id}']")
+            assert f"(Score: {score:.1f} / {most:.1f})" in link.locator("xpath=..").inner_text(), grade_id
+            assert link.inner_text().strip() == label, (grade_id, link.inner_text())
+        summary = _screenshots(language) / f"10_feedback_{student}_summary.png"
+        page.locator("#toc").screenshot(path=str(summary))
         broken = page.evaluate(
             "() => Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
         assert not broken, broken
@@ -221,5 +250,15 @@ def test_the_feedback_shows_scores_and_the_lesson_in_the_language(browser, trans
             "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' code_cell ')][1]")
         failed.scroll_into_view_if_needed()
         failed.screenshot(path=str(_screenshots(language) / f"09_feedback_{student}_ex5.png"))
+        # The failed test's message, in the language, drawn with a CJK font.
+        said = load_messages(REPO / "release" / name / MESSAGES_FILE).gettext
+        doubled = said("{name} is {factor} times the true gradient: look for a constant that does not "
+                       "belong in its formula.").format(name="dW2", factor="2")
+        shown = failed.inner_text()
+        assert said("backward_propagation_n on the test case:") in shown and doubled in shown, shown
+        assert re.search(CJK, doubled), "untranslated"
+        failed.evaluate(MARK_TEXT_JS, doubled)
+        glyphs, fonts = _cjk_font_glyphs(page, "[data-probe]")
+        assert glyphs >= len(re.findall(CJK, doubled)), fonts
     finally:
         page.close()
