@@ -48,7 +48,7 @@ class Case:
     zero: tuple = ()
     edits: dict = field(default_factory=dict)   # answer grade_id -> function(code) -> code
     notebook: object = None        # function(notebook) -> notebook, after the answers
-    files: dict = field(default_factory=dict)   # relative path -> text, beside the notebook
+    files: dict = field(default_factory=dict)   # relative path -> text (or bytes), beside the notebook
     raw: str = None                # the notebook file's text, replacing the notebook
     # relative path -> symbolic link target; "{course}" is the course's absolute path
     links: dict = field(default_factory=dict)
@@ -69,7 +69,10 @@ def build(course, case, solutions, release):
     folder = place(course, case.name, notebook)
     for relative, text in case.files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        (folder / relative).write_text(text)
+        if isinstance(text, bytes):
+            (folder / relative).write_bytes(text)
+        else:
+            (folder / relative).write_text(text)
     if case.raw is not None:
         (folder / f"{NOTEBOOK}.ipynb").write_text(case.raw)
     for relative, target in case.links.items():
@@ -184,6 +187,23 @@ def gradient_report(*args, **kwargs):
 """
 
 FAKE_PUBLIC_TESTS = SHADOW_PUBLIC_TESTS.replace("SHADOW", "REPLACED")
+
+
+def own_messages():
+    """A compiled catalogue a student might bring to the English assignment: the public
+    tests' verdict made to say OWN MESSAGES, and a failure made to read like a pass."""
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="de")
+    catalog.add("All tests passed.", "OWN MESSAGES: all tests passed.")
+    catalog.add("forward_propagation(x={x}, theta={theta}) returned {got}, which is theta + x: the cost "
+                "is the product theta * x.", "OWN MESSAGES: All tests passed.")
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
 
 LIAR = """
 class _Liar(float):
@@ -335,6 +355,8 @@ CASES = [
          files={"public_tests/__init__.py": SHADOW_PUBLIC_TESTS, "gc_utils/__init__.py": SHADOW_GC_UTILS,
                 "gradient_checker/__init__.py": SHADOW_CHECKER,
                 "test.csv": "a data file named like a module stays\n"}),
+    Case("f_own_messages", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
+         files={"messages.mo": own_messages()}),
     Case("f_test_edited", "faked", zero=(T1,), edits={EX1: replace("J = theta * x", "J = theta + x")},
          notebook=set_cell(T1, "print('All tests passed.')")),
     # A deleted test cell is put back from the gradebook and run: no free points, no lost ones.

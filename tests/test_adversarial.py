@@ -194,6 +194,7 @@ def test_no_grade_is_left_for_manual_grading(batch):
     ("l_links_beside", "not copied: 'pipe', a named pipe"),
     ("d_disk_filler", "No space left on device: the notebook reached its disk cap"),
     ("f_shadow_packages", "removed submitted 'public_tests'"),
+    ("f_own_messages", "removed submitted 'messages.mo'"),
     ("f_patch_isclose_abs", "builtins.abs"),
     ("f_patch_norm", "numpy.linalg.norm"),
 ])
@@ -240,6 +241,17 @@ def test_shadowing_packages_are_removed(batch):
     assert "SHADOW" not in all_output_text(autograded(batch, "f_shadow_packages"))
     # the student's own submitted folder is left as it was handed in
     assert (batch.course / "submitted" / "f_shadow_packages" / ASSIGNMENT / "gc_utils").is_dir()
+
+
+def test_submitted_messages_are_removed(batch):
+    """The messages a student reads in grading are the release's (English here), never a
+    catalogue the submission brought."""
+    folder = batch.course / "autograded" / "f_own_messages" / ASSIGNMENT
+    assert not (folder / "messages.mo").exists()
+    text = all_output_text(autograded(batch, "f_own_messages"))
+    assert "OWN MESSAGES" not in text
+    assert "which is theta + x: the cost is the product theta * x." in text
+    assert (batch.course / "submitted" / "f_own_messages" / ASSIGNMENT / "messages.mo").is_file()
 
 
 # --- confinement ----------------------------------------------------------------------------

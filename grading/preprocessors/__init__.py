@@ -16,7 +16,8 @@ and anything built on nbgrader's ``Autograde`` get them:
 * ``deleted_cells.RestoreDeletedCells``: puts deleted read-only cells (tests, given
   code) back in their place, from the gradebook;
 * ``shadowing.RemoveShadowingFiles``: deletes submitted files that would be imported in
-  place of numpy or of the course's helper modules;
+  place of numpy or of the course's helper modules, or read in place of the assignment's
+  messages (``messages.mo``);
 * ``execute.GuardedExecute``: runs the kernel in the sandbox with resource limits,
   restores numpy/builtins before each test cell, and when a cell kills or
   hangs the kernel, restarts it, replays the cells before and goes on;
