@@ -34,7 +34,7 @@ release: translations
 translations: $(STAMP)
 	$(BIN)/python -m i18n.build
 
-# The public tests' messages: update translations/*/LC_MESSAGES/messages.po from the code.
+# The tests' messages (the modules' and the notebook's test cells'): update translations/*/LC_MESSAGES/messages.po.
 messages: $(STAMP)
 	$(BIN)/python -m i18n.messages update
 

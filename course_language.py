@@ -1,7 +1,7 @@
 """The language of the messages a student reads: the language of the assignment they opened.
 
 A translated assignment (``gradient_checking_zh``, ``gradient_checking_ko``)
-ships ``messages.mo`` beside this file: the public tests' messages, compiled
+ships ``messages.mo`` beside this file: the tests' messages, compiled
 from ``translations/<language>/LC_MESSAGES/messages.po``.  The English
 assignment ships none, so every message stays as written.  The language
 follows the folder, never the machine's locale, so a notebook speaks the same

@@ -7,7 +7,7 @@ reads in another language comes from ``translations/<language>/``:
   English text it was translated from and the translation: whole markdown
   cells, and the comments and docstrings of code cells (never the code);
   the figures' labels; the "YOUR CODE HERE" stub nbgrader puts in exercises;
-* ``LC_MESSAGES/messages.po``: the public tests' messages (gettext, kept with
+* ``LC_MESSAGES/messages.po``: the tests' messages (gettext, kept with
   Babel), compiled into ``messages.mo`` beside the helpers of the release.
 
 ``python -m i18n.build`` (``make translations``) writes each translated

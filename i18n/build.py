@@ -7,7 +7,7 @@ Everything in it is generated; edit the English source or the catalogue instead:
 * the helper modules, as links to the repository's copies, like the English
   assignment's (any other file of the English assignment is linked too);
 * ``images/``: the figures, drawn by ``scripts/make_figures.py`` in the language;
-* ``messages.mo``: the public tests' messages, compiled from
+* ``messages.mo``: the tests' messages, compiled from
   ``translations/<language>/LC_MESSAGES/messages.po``; ``course_language.py``
   finds it beside itself, in the release and in the grader's copy alike.
 

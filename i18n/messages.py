@@ -84,7 +84,7 @@ def extract(root=REPO):
 def new_catalog(language):
     return Catalog(
         locale=language, project=PROJECT, version="1", fuzzy=False,
-        header_comment=(f"# The public tests' messages in {language}, for the gradient-checking course kit.\n"
+        header_comment=(f"# The tests' messages in {language}, for the gradient-checking course kit.\n"
                         "# Translate each msgstr; `make messages` brings the msgids in line with the code."),
     )
 

@@ -103,7 +103,7 @@ def test_release_keeps_the_helpers_and_figures(assignment):
     for image in (REPO / "source" / assignment / "images").glob("*.svg"):
         assert (folder / "images" / image.name).read_bytes() == image.read_bytes()
         assert f"images/{image.name}" in notebook_text
-    # The public tests' messages: compiled in a translated assignment, none in the English one.
+    # The tests' messages: compiled in a translated assignment, none in the English one.
     translated = assignment != ASSIGNMENT
     assert (folder / MESSAGES_FILE).is_file() == translated
 

@@ -21,8 +21,10 @@ import public_tests
 from gc_utils import dictionary_to_vector, gradients_to_vector, vector_to_dictionary
 from grading.course import REPO
 from grading.submissions import solution_answers
+from i18n import messages
 
-STUDENT_FACING = [REPO / "public_tests.py", REPO / "diagnosis.py"]
+#: The modules whose sentences students read (every root module using course_language).
+STUDENT_FACING = messages.sources()
 
 
 def notebook_functions(*grade_ids, namespace=None):
@@ -285,7 +287,7 @@ def test_a_translation_reaches_the_student(tmp_path):
 def test_print_message_ids(capsys):
     """The list the translators work from (pybabel extract finds the same)."""
     with capsys.disabled():
-        print(f"\n{len(message_ids())} message ids in public_tests.py and diagnosis.py")
+        print(f"\n{len(message_ids())} message ids in {', '.join(p.name for p in STUDENT_FACING)}")
 
 
 def test_dictionary_helpers_round_trip():
