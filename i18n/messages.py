@@ -61,7 +61,7 @@ def notebook_messages(path):
             continue
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or cell.get("id")
         found = babel_extract(extract_python, io.BytesIO(cell.source.encode("utf-8")), NOTEBOOK_KEYWORDS,
-                        COMMENT_TAGS, strip_comment_tags=True)
+                              COMMENT_TAGS, strip_comment_tags=True)
         for _line, message, comments, context in found:
             yield grade_id, message, comments, context
 
