@@ -159,10 +159,10 @@ def table(measurements, jobs):
     previous = None
     for m in measurements:
         per = m.seconds / m.submissions
-        marginal = ((m.seconds - previous.seconds) / (m.submissions - previous.submissions)
-                    if previous else float("nan"))
+        marginal = (f"{(m.seconds - previous.seconds) / (m.submissions - previous.submissions):8.3f}"
+                    if previous else f"{'-':>8}")
         lines.append(f"{m.submissions:11d}   {m.seconds:6.1f}   {m.per_second:7.2f}   {per:7.3f}   "
-                     f"{per / (base.seconds / base.submissions):7.2f}x   {marginal:8.3f}   "
+                     f"{per / (base.seconds / base.submissions):7.2f}x   {marginal}   "
                      f"{m.peak_rss / 2**20:12.0f} MB   {m.peak_pss / 2**20:5.0f} MB   {m.processes:9d}   "
                      f"{m.load_before} -> {m.load_after}")
         previous = m
