@@ -308,6 +308,10 @@ def run_round_trip(layout, browser):
 
         submissions = instructor.formgrader(f"manage_submissions/{ASSIGNMENT}")
         instructor.shot("07a_submissions", submissions)
+        observed["listed_names"] = {
+            student: submissions.locator("tr", has=submissions.locator("td.student-id", has_text=student))
+            .locator("td.student-name").inner_text().strip()
+            for student in layout.student_names}
         hostile_row = submissions.locator("tr", has=submissions.locator("td.student-id", has_text=third))
         formgrader_started = time.monotonic()
         observed["modals"]["autograde"] = Person.click_for_modal(
@@ -358,6 +362,13 @@ def test_students_see_the_assignment_list_and_not_the_formgrader(hub, round_trip
         assert menus[student] == ["Assignment List"], f"{student} sees {menus[student]}"
         assert set(STUDENT_LAB_EXTENSIONS_OFF) <= set(disabled[student]), disabled[student]
         assert status[student] == 404, f"{student}'s /formgrader answered {status[student]}"
+
+
+def test_the_formgrader_lists_each_student_by_name(hub, round_trip):
+    """The roster `make hub` adds to the gradebook names every student on the formgrader's pages."""
+    names = enumerate(hub.student_names, start=1)
+    expected = {student: f"Student {number}, Demo" for number, student in names}
+    assert round_trip["listed_names"] == expected
 
 
 def test_a_student_runs_the_notebook_in_their_own_server(hub, round_trip):

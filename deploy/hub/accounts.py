@@ -6,7 +6,8 @@ What is created (as root), and who may read it:
   marked with ``layout.marker`` in its comment field;
 * the course directory ``<instructor home>/gradient-checking`` (a copy of this
   repository's course: ``nbgrader_config.py``, ``grading/``, ``source/``), owned
-  by the instructor, mode 700, with the student version generated in it;
+  by the instructor, mode 700, with the student version generated in it and the
+  students in its gradebook by name (as a course imports its roster);
 * the exchange: a root-owned folder with mode 1777, as nbgrader asks (its
   ``release_assignment`` refuses any other mode), and the sticky bit so nobody
   can rename what another user made in it.  The course's folder in it is made
@@ -159,6 +160,17 @@ def create_course(layout):
     as_user(layout, layout.instructor,
             [layout.python, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
             "generating the student version (as the instructor)", cwd=course)
+    add_roster(layout)
+
+
+def add_roster(layout):
+    """The students in the gradebook with their names, as a course imports its roster
+    (`nbgrader db student import`); without it the formgrader lists each student as "None, None"."""
+    for number, student in enumerate(layout.student_names, start=1):
+        as_user(layout, layout.instructor,
+                [layout.python, "-m", "nbgrader", "db", "student", "add", student,
+                 "--first-name", "Demo", "--last-name", f"Student {number}"],
+                f"adding {student} to the gradebook (as the instructor)", cwd=layout.course)
 
 
 def write_jupyter_settings(layout):
