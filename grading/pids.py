@@ -134,6 +134,15 @@ def sweep_stale(base):
             ProcessCap(group, None).close()
 
 
+def _running(pid):
+    """Whether ``pid`` is alive and not a zombie (its state in /proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X", "x")
+    except (OSError, IndexError):
+        return False
+
+
 class ProcessCap:
     """One kernel's pids group: at most ``limit`` processes and threads at once.
     The group's name starts with the grader's pid, so that a group whose grader
@@ -201,33 +210,51 @@ class ProcessCap:
                 except OSError:
                     pass
             for pid in pids:
-                self._kill_member(pid)
-                killed.add(pid)
+                if self._kill_member(pid):
+                    killed.add(pid)
             time.sleep(0.02)
         return len(killed)
 
+    def _living(self):
+        """The members that are not already on their way out: a zombie, or a process
+        that is exiting, is still listed in the group for a moment after a kernel
+        shut down, and was not left running by anyone."""
+        return [pid for pid in self._pids() if _running(pid)]
+
+    def settle(self, seconds=1.0):
+        """Wait, at most ``seconds``, until the group's members have exited by themselves."""
+        deadline = time.monotonic() + seconds
+        while self._living() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def _kill_member(self, pid):
+        """SIGKILL ``pid`` if it is a running member of the group; whether it was."""
         # A pidfd pins the process: if the pid was reused by a process outside
         # the group after the listing, it is left alone.
         try:
             fd = os.pidfd_open(pid)
         except OSError:
-            return
+            return False
         try:
             with open(f"/proc/{pid}/cgroup") as handle:
                 if self.path.name not in handle.read():
-                    return
+                    return False
+            running = _running(pid)
             signal.pidfd_send_signal(fd, signal.SIGKILL)
+            return running
         except OSError:
-            pass
+            return False
         finally:
             os.close(fd)
 
     def close(self):
-        """Kill what is left and remove the group (once); the processes killed."""
+        """Kill what is left and remove the group (once); how many running processes
+        were killed (members still exiting after the kernel's shutdown are given a
+        second to go by themselves, and are not counted)."""
         if self.closed:
             return self.killed
         self.refused_at_close, self.peak_at_close = self.refused(), self.peak()
+        self.settle()
         self.killed = killed = self.kill()
         for _ in range(50):
             try:

@@ -72,6 +72,25 @@ def test_a_fork_bomb_stops_at_the_cap_and_dies_with_its_group(cgroups, tmp_path)
     assert not [pid for pid in members if alive(pid)]
 
 
+def test_a_member_that_exits_by_itself_at_close_is_not_reported_as_killed(cgroups):
+    """A kernel just shut down is still exiting for a moment: closing its group must
+    not report it as a process the kernel left running (nor kill it)."""
+    cap = pids.ProcessCap.create(10)
+    exiting = subprocess.Popen(cap.command(["sleep", "0.3"]))
+    try:
+        deadline = time.monotonic() + 10
+        while not cap._pids() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert cap._pids() == [exiting.pid]
+        killed = cap.close()
+    finally:
+        if exiting.poll() is None:
+            exiting.kill()
+    assert killed == 0
+    assert exiting.wait(timeout=10) == 0      # it ended by itself, not by SIGKILL
+    assert not cap.path.exists()
+
+
 def test_groups_left_by_a_dead_grader_are_swept(cgroups, monkeypatch):
     _, base = cgroups
     stale = pids.ProcessCap(base / f"{pids.GROUP_PREFIX}{dead_pid()}-0-test", None)
