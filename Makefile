@@ -9,15 +9,33 @@ ASSIGNMENT := gradient_checking
 # nbgrader starts `alembic` and kernels by name: find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup demo test release translations messages figures lab lint grade bench clean hub hub-clean
+.PHONY: setup lock demo test release translations messages figures lab lint grade bench clean hub hub-clean
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# .venv holds exactly what requirements-lock.txt pins, each file checked against its hash:
+# a changed lock rebuilds it from nothing, so no package of an earlier install stays behind.
+$(STAMP): requirements-lock.txt
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-lock.txt
 	touch $(STAMP)
+
+# Resolve the loose lists (requirements-dev.txt; the hub's on top of requirements.txt) into
+# the locks, keeping every pin they still allow. UPGRADE=--upgrade takes the newest of
+# everything, UPGRADE="--upgrade-package babel" of one package. Then `make setup test`.
+LOCK_TOOLS := $(abspath .lock-tools)
+LOCK_TOOL_VERSIONS := pip==26.3 pip-tools==7.6.2
+PIP_COMPILE = cd $(CURDIR) && $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(UPGRADE)
+lock:
+	rm -rf $(LOCK_TOOLS)
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check $(LOCK_TOOL_VERSIONS)
+	$(PIP_COMPILE) --output-file=requirements-lock.txt requirements-dev.txt
+	$(PIP_COMPILE) --constraint=requirements-lock.txt --output-file=deploy/hub/requirements-lock.txt \
+		requirements.txt deploy/hub/requirements.txt
+	rm -rf $(LOCK_TOOLS)
 
 demo: $(STAMP)
 	$(BIN)/python -m scripts.demo
@@ -68,4 +86,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) .lock-tools .pytest_cache .ruff_cache artifacts
