@@ -24,13 +24,17 @@ $(STAMP): requirements-lock.txt
 # Resolve the loose lists (requirements-dev.txt; the hub's on top of requirements.txt) into
 # the locks, keeping every pin they still allow. UPGRADE=--upgrade takes the newest of
 # everything, UPGRADE="--upgrade-package babel" of one package. Then `make setup test`.
+# Resolved by the oldest Python the kit supports, Debian 12's 3.11.2 (the hub's own Python),
+# so the pins install on it and on every newer 3.11+: a newer resolver Python would pick
+# releases an older one cannot install (soupsieve 4.1 needs 3.11.5).
+LOCK_PYTHON ?= /usr/bin/python3
 LOCK_TOOLS := $(abspath .lock-tools)
 LOCK_TOOL_VERSIONS := pip==26.3 pip-tools==7.6.2
 PIP_COMPILE = cd $(CURDIR) && $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(UPGRADE)
 lock:
 	rm -rf $(LOCK_TOOLS)
-	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_PYTHON) -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check $(LOCK_TOOL_VERSIONS)
 	$(PIP_COMPILE) --output-file=requirements-lock.txt requirements-dev.txt
 	$(PIP_COMPILE) --constraint=requirements-lock.txt --output-file=deploy/hub/requirements-lock.txt \

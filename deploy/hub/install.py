@@ -7,7 +7,9 @@
   everyone.  The kit's ``.venv`` may not be: it is often made from a Python in
   root's home (pyenv), and a student cannot even start it.  The hub gets a
   virtual environment of its own from Debian's ``/usr/bin/python3``, in its
-  root folder, with the course's ``requirements.txt`` and the hub's own pins.
+  root folder, with exactly what ``deploy/hub/requirements-lock.txt`` pins (the
+  course's ``requirements.txt`` and JupyterHub, resolved by ``make lock``), every
+  file checked against its hash.
 """
 
 import fcntl
@@ -20,7 +22,8 @@ from deploy.hub.layout import HERE, PROXY, REPO
 from deploy.system import apt_install
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
-REQUIREMENTS = (REPO / "requirements.txt", HERE / "requirements.txt")
+#: The hub's lock: every package of its environment, pip included, with hashes.
+REQUIREMENTS = (HERE / "requirements-lock.txt",)
 
 
 class SetupError(RuntimeError):
@@ -91,8 +94,7 @@ def _build_venv(layout):
         shutil.rmtree(layout.venv)
     run([SYSTEM_PYTHON, "-m", "venv", layout.venv], "creating the hub's virtual environment", timeout=300)
     pip = [layout.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    run([*pip, "--upgrade", "pip"], "upgrading pip in the hub's virtual environment", timeout=900)
-    requirements = [arg for path in REQUIREMENTS for arg in ("-r", path)]
+    requirements = ["--require-hashes", *(arg for path in REQUIREMENTS for arg in ("-r", path))]
     run([*pip, *requirements], "installing the course and JupyterHub into the hub's environment",
         timeout=1800)
     layout.venv.chmod(0o755)
