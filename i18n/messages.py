@@ -28,7 +28,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file, extract_python
 from babel.messages.extract import extract as babel_extract
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileParser, write_po
 
 from i18n import ENGLISH_ASSIGNMENT, NOTEBOOK_FILE, REPO, languages, po_path
 
@@ -81,8 +81,34 @@ def extract(root=REPO):
     return template
 
 
+class SourceOnlyCatalog(Catalog):
+    """A catalogue whose header holds only what its messages need to be read.
+
+    Babel's own header records the Babel that wrote it, the creation and revision dates
+    and placeholder team addresses; a .po and a .mo written from the same messages
+    would differ from one install, or one day, to the next.  Everything written here
+    says only the language, its plural rule and the encoding, so the bytes are a
+    function of the messages alone (``tests/test_reproducible.py`` builds them with two
+    Babels and compares)."""
+
+    @property
+    def mime_headers(self):
+        return [
+            ("Project-Id-Version", f"{PROJECT} 1"),
+            ("Language", str(self.locale_identifier or "")),
+            ("Plural-Forms", self.plural_forms),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Transfer-Encoding", "8bit"),
+        ]
+
+    @mime_headers.setter
+    def mime_headers(self, headers):  # reading a .po still takes its plural rule from the header
+        Catalog.mime_headers.fset(self, headers)
+
+
 def new_catalog(language):
-    return Catalog(
+    return SourceOnlyCatalog(
         locale=language, project=PROJECT, version="1", fuzzy=False,
         header_comment=(f"# The tests' messages in {language}, for the gradient-checking course kit.\n"
                         "# Translate each msgstr; `make messages` brings the msgids in line with the code."),
@@ -90,8 +116,12 @@ def new_catalog(language):
 
 
 def read(language):
+    """``language``'s .po as a ``SourceOnlyCatalog`` (what ``babel``'s ``read_po`` does,
+    into the kit's catalogue class)."""
+    catalog = SourceOnlyCatalog(locale=language)
     with open(po_path(language), "rb") as handle:
-        return read_po(handle, locale=language)
+        PoFileParser(catalog).parse(handle)
+    return catalog
 
 
 def _text(catalog):
@@ -107,17 +137,18 @@ def _messages(catalog):
 
 
 def update(language, template=None):
-    """Bring ``language``'s .po in line with the code; True when it changed."""
+    """Bring ``language``'s .po in line with the code; True when its bytes changed."""
     template = extract() if template is None else template
     path = po_path(language)
     catalog = read(language) if path.exists() else new_catalog(language)
     before = _messages(catalog)
     catalog.update(template, update_header_comment=False)
     catalog.obsolete.clear()  # the kit keeps no history in its catalogues: git does
-    if path.exists() and _messages(catalog) == before:
+    text = _text(catalog)
+    if path.exists() and _messages(catalog) == before and path.read_bytes() == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_text(catalog))
+    path.write_bytes(text)
     return True
 
 
