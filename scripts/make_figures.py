@@ -95,7 +95,7 @@ def _legend(ax, entries):
 
 def _save(fig, name, directory):
     path = Path(directory) / name
-    fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     plt.close(fig)
     return path
 
