@@ -1,6 +1,7 @@
 """The committed figures are what scripts/make_figures.py draws today, in every language."""
 
 import pytest
+from staleness import explain
 from system_packages import ensure_cjk_fonts, skip_or_fail
 
 from grading.course import ASSIGNMENT, REPO
@@ -8,11 +9,12 @@ from i18n import languages
 from scripts.make_figures import language_images, make_all
 
 
-def _compare(drawn, committed):
+def _compare(drawn, committed, language=None):
     assert sorted(p.name for p in drawn) == sorted(p.name for p in committed.glob("*.svg"))
+    inputs = ["scripts/make_figures.py", *([f"translations/{language}", "i18n"] if language else [])]
     for path in drawn:
-        assert path.read_bytes() == (committed / path.name).read_bytes(), (
-            f"{committed.relative_to(REPO)}/{path.name} is stale: run `make figures`, then `make release`")
+        assert path.read_bytes() == (committed / path.name).read_bytes(), explain(
+            f"{committed.relative_to(REPO)}/{path.name}", inputs, "make figures release")
 
 
 def test_figures_are_up_to_date(tmp_path):
@@ -24,7 +26,7 @@ def test_translated_figures_are_up_to_date(tmp_path, language):
     why = ensure_cjk_fonts()
     if why:
         skip_or_fail(why)
-    _compare(make_all(tmp_path, language), language_images(language))
+    _compare(make_all(tmp_path, language), language_images(language), language)
 
 
 def test_a_label_without_translation_stops_the_drawing():

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from demo_expectations import LOST, POINTS, total
 from notebook_code import math_in
+from staleness import explain
 
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO, assignments, generate_release, make_course, nbgrader
 from i18n import MESSAGES_FILE
@@ -43,8 +44,14 @@ def test_release_is_exactly_what_generation_produces(generated):
     assert tree(fresh) == tree(committed), "run `make release` and commit release/"
     for relative in tree(fresh):
         if (fresh / relative).is_file():
-            assert filecmp.cmp(fresh / relative, committed / relative, shallow=False), (
-                f"release/{relative} is stale: run `make release` and commit release/")
+            assert filecmp.cmp(fresh / relative, committed / relative, shallow=False), explain(
+                f"release/{relative}", RELEASE_INPUTS, "make release")
+
+
+#: What the release is generated from: the sources, the helpers at the root, the
+#: configuration and the code that runs nbgrader.
+RELEASE_INPUTS = ["source", "nbgrader_config.py", "grading", "scripts/regenerate_release.py",
+                  *sorted(p.name for p in REPO.glob("*.py"))]
 
 
 def _regions(text, begin, end):

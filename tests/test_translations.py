@@ -7,6 +7,7 @@ import shutil
 
 import nbformat
 import pytest
+from staleness import explain
 
 from grading.cells import cell_by_id, is_answer
 from grading.course import ASSIGNMENT, NOTEBOOK, REPO
@@ -55,9 +56,29 @@ def test_the_translated_source_is_what_the_build_writes(tmp_path, language):
             assert mine.is_symlink() and os.readlink(mine) == os.readlink(entry), f"{mine}: not the link"
             assert mine.resolve() == (english / entry.name).resolve()
         else:
+            inputs = ([f"translations/{language}/LC_MESSAGES", "i18n/messages.py"]
+                      if entry.name == MESSAGES_FILE else
+                      [f"source/{ASSIGNMENT}", f"translations/{language}", "i18n"])
             assert mine.read_bytes() == entry.read_bytes(), (
-                f"source/{assignment(language)}/{entry.name} is stale: run `make translations`, "
-                "then `make release`")
+                explain(f"source/{assignment(language)}/{entry.name}", inputs,
+                        "make translations release") + _messages_changed(mine, entry))
+
+
+def _messages_changed(committed, fresh):
+    """For a .mo: the messages whose translation differs, so a stale catalogue names them."""
+    if committed.name != MESSAGES_FILE:
+        return ""
+    from babel.messages.mofile import read_mo
+
+    def table(path):
+        with open(path, "rb") as handle:
+            return {m.id: m.string for m in read_mo(handle) if m.id}
+
+    old, new = table(committed), table(fresh)
+    differ = sorted((set(old) ^ set(new)) | {k for k in set(old) & set(new) if old[k] != new[k]}, key=str)
+    if not differ:
+        return "; the messages are the same, only the bytes around them differ (the header)"
+    return f"; {len(differ)} messages differ, first: {differ[0]!r}"
 
 
 def _without_checksum(metadata):
