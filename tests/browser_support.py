@@ -16,12 +16,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from system_packages import apt_install, free_port
+from system_packages import ensure, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Screenshots of the browser tests, for a person to look at (ignored by git).
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-DEBIAN_PACKAGES = ("chromium", "chromium-driver")
 
 # Quiet, reproducible, offline: no GPU, no QUIC, nothing fetched behind the page's back.
 CHROMIUM_ARGS = [
@@ -31,20 +30,11 @@ CHROMIUM_ARGS = [
 
 
 def ensure_chromium():
-    """Return ``(path, None)`` when Chromium is there, else ``(None, why)``.
-
-    A missing Chromium is installed from Debian's packages (``apt-get update``,
-    then ``apt-get install``), which needs root and apt; the reason says which
-    step was not possible so a skip explains itself.
-    """
-    if CHROMIUM.exists():
-        return CHROMIUM, None
-    why = apt_install(*DEBIAN_PACKAGES)
-    if why:
-        return None, why
-    if not CHROMIUM.exists():
-        return None, f"apt-get installed {DEBIAN_PACKAGES} but {CHROMIUM} is not there"
-    return CHROMIUM, None
+    """Return ``(path, None)`` when Chromium is ready, else ``(None, why)``: installed from
+    Debian's packages when missing, after the CJK fonts it draws the translations with
+    (``system_packages.DEPENDENCIES``)."""
+    why = ensure("chromium")
+    return (None, why) if why else (CHROMIUM, None)
 
 
 # Settings a student's JupyterLab would not need, but a test does: every cell

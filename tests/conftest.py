@@ -19,9 +19,18 @@ from grading.submissions import sample_submissions  # noqa: E402
 from i18n import assignment, languages  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def cjk_fonts():
+    """Debian's Noto CJK fonts, installed and in fontconfig's cache (figures, browser)."""
+    from system_packages import require
+
+    require("cjk-fonts")
+
+
 @pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, installed when missing (the browser tests)."""
+def chromium(cjk_fonts):
+    """Debian's Chromium, installed when missing (the browser tests), started only once
+    the CJK fonts are in fontconfig's cache: a browser caches the fonts it saw at start."""
     from browser_support import ensure_chromium
     from system_packages import skip_or_fail
 

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from system_packages import apt_install, free_port, skip_or_fail
+from system_packages import free_port, require, skip_or_fail
 
 try:
     import psycopg2
@@ -27,12 +27,8 @@ def postgres_bin():
     """The folder with initdb and pg_ctl, installing Debian's postgresql if needed."""
     if psycopg2 is None:
         skip_or_fail("psycopg2-binary (requirements-dev.txt) is not installed")
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    why = None if found else apt_install("postgresql")
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        skip_or_fail(f"PostgreSQL is not installed and could not be: {why}")
-    return Path(found[-1]).parent
+    require("postgresql")
+    return Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent
 
 
 @contextlib.contextmanager

@@ -36,25 +36,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from system_packages import apt_install, free_port, skip_or_fail
+from system_packages import free_port, require, skip_or_fail
 
 NODE = "gcnode"
 PARTITION = "grading"
-SLURM_PROGRAMS = ("slurmctld", "slurmd", "sbatch", "squeue", "scancel", "scontrol", "sinfo")
-MUNGE_PROGRAMS = ("munged", "mungekey", "munge")
 
 
 def require_slurm():
     """Install Debian's slurm-wlm and munge when missing; skip (fail in CI) if impossible."""
     if hasattr(os, "geteuid") and os.geteuid() != 0:
         skip_or_fail("a Slurm node (slurmd) that runs jobs must run as root")
-    missing = [name for name in SLURM_PROGRAMS + MUNGE_PROGRAMS if shutil.which(name) is None]
-    if missing:
-        why = apt_install("slurm-wlm", "munge")
-        missing = [name for name in SLURM_PROGRAMS + MUNGE_PROGRAMS if shutil.which(name) is None]
-        if missing:
-            skip_or_fail(f"Slurm and munge are not installed and could not be ({', '.join(missing)} "
-                         f"missing): {why}")
+    require("slurm")
 
 
 CONFIG = """\

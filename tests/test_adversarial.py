@@ -37,7 +37,7 @@ from adversarial_cases import (
     hostile_case,
 )
 from demo_expectations import LOST, total
-from system_packages import apt_install, python_every_user_can_run, skip_or_fail
+from system_packages import ensure, python_every_user_can_run, skip_or_fail
 
 from deploy.hub.install import SetupError
 from grading import pids, sandbox
@@ -59,11 +59,10 @@ HIDDEN_SNIPPETS = ("_calls.clear()", "_cubic_steps(_P, _eps)",
 
 def ensure_bubblewrap():
     """Install Debian's bubblewrap when missing; the reason if the sandbox cannot run."""
-    if shutil.which("bwrap") is None:
-        why = apt_install("bubblewrap")
-        if why:
-            return why
-        sandbox.available.cache_clear()
+    why = ensure("bubblewrap")
+    if why:
+        return why
+    sandbox.available.cache_clear()
     ok, why = sandbox.available()
     return None if ok else why
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser_support import ARTIFACTS, JupyterLab, NotebookPage
-from system_packages import ensure_cjk_fonts, skip_or_fail
 from test_browser import _assert_offline, _errors, _file_name, _open_feedback
 from test_translated_grading import SUMMARY_LABELS
 
@@ -62,13 +61,6 @@ MARK_TEXT_JS = """
   found[found.length - 1].setAttribute('data-probe', '1');
 }
 """
-
-
-@pytest.fixture(scope="module")
-def cjk_fonts():
-    why = ensure_cjk_fonts()
-    if why:
-        skip_or_fail(why)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 import pytest
 from staleness import explain
-from system_packages import ensure_cjk_fonts, skip_or_fail
 
 from grading.course import ASSIGNMENT, REPO
 from i18n import languages
@@ -22,10 +21,7 @@ def test_figures_are_up_to_date(tmp_path):
 
 
 @pytest.mark.parametrize("language", languages())
-def test_translated_figures_are_up_to_date(tmp_path, language):
-    why = ensure_cjk_fonts()
-    if why:
-        skip_or_fail(why)
+def test_translated_figures_are_up_to_date(tmp_path, language, cjk_fonts):
     _compare(make_all(tmp_path, language), language_images(language), language)
 
 

@@ -22,7 +22,7 @@ import textwrap
 import babel
 import matplotlib
 import pytest
-from system_packages import ensure_cjk_fonts, skip_or_fail
+from system_packages import skip_or_fail
 
 from grading.course import ASSIGNMENT, REPO
 from i18n import MESSAGES_FILE, assignment, languages, po_path
@@ -103,11 +103,7 @@ def draw(out, language, home):
 
 
 @pytest.mark.parametrize("language", ["en", *languages()])
-def test_figures_name_no_tool_host_date_or_path(tmp_path, language):
-    if language != "en":
-        why = ensure_cjk_fonts()
-        if why:
-            skip_or_fail(why)
+def test_figures_name_no_tool_host_date_or_path(tmp_path, language, cjk_fonts):
     first = draw(tmp_path / "a-out", language, tmp_path / "home-a")
     second = draw(tmp_path / "b-out", language, tmp_path / "home-b")
     assert first and first == second, "two processes drew different figures from the same sources"

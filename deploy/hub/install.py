@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from deploy.hub.layout import HERE, PROXY, REPO
+from deploy.hub.layout import HERE, PROXY
 from deploy.system import apt_install
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
