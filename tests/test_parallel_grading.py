@@ -236,13 +236,12 @@ def test_a_progress_bar_counts_the_submissions(graded_twice):
 def test_gradebooks_match(graded_twice):
     sequential, parallel, _ = graded_twice
     expected = gradebook_rows(sequential)
-    assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, TAMPERED, FAILS}
+    # nbgrader stops on the unwritable folder before it records the student: no rows at all
+    assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, TAMPERED}
     assert expected["complete"]["score"][0] == expected["complete"]["score"][1] > 0
     assert expected[NOT_JSON]["score"][0] == 0
     # the tampered test cell is graded as released: full marks, the maximum unchanged
     assert expected[TAMPERED]["score"][:2] == expected["complete"]["score"][:2]
-    # nbgrader made the submission's rows, then stopped: no score, left for manual grading
-    assert all(auto is None and manual for auto, _, _, _, manual in expected[FAILS]["grades"].values())
     assert gradebook_rows(parallel) == expected
 
 
