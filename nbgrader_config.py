@@ -77,12 +77,15 @@ else:
     # A file that is not a notebook (or a notebook that is a link) is graded as an
     # empty notebook (0 points), not a crash.
     c.Autograde.exporter_class = _grading.TolerantNotebookExporter
-    c.Autograde.sanitize_preprocessors = [   # nbgrader's own, then the kit's two
+    c.Autograde.sanitize_preprocessors = [
+        # First, before anything trusts a cell's metadata: every cell the gradebook knows is put
+        # back as generate_assignment made it (metadata, type, place, read-only source); deleted
+        # read-only cells are put back; unknown graded cells become plain ones.
+        _grading.RestoreKnownCells,
         ClearOutput,
         DeduplicateIds,
         OverwriteKernelspec,
         OverwriteCells,
-        _grading.RestoreDeletedCells,   # deleted read-only cells (tests, given code) put back in place
         _grading.NoteSkippedFiles,      # the student is told which files were not copied, and why
         CheckCellMetadata,
     ]

@@ -36,6 +36,14 @@ Run from the course directory::
 
 Several machines can share one PostgreSQL gradebook, each grading its own
 slice of the students (``--shard INDEX/COUNT``); ``docs/scaling.md`` shows how.
+
+Exit status (``EXIT_CODES``): 0 when every submission asked for was graded (or
+there was none, or all were graded before); 1 when some submission could not be
+graded (each is named, with nbgrader's reason, and the others are graded all the
+same) or the gradebook cannot be used (a wrong URL, an assignment it does not
+hold: nothing is graded); 2 for a bad command line.  A submission nbgrader would
+stop on because of its content (tampered cell metadata, a notebook that is not
+JSON, a link) is graded by the kit's preprocessors and counts as graded.
 """
 
 import argparse
@@ -51,6 +59,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOG_FORMAT = "[%(name)s | %(levelname)s] %(message)s"
+EXIT_CODES = ("exit status: 0 every submission asked for was graded (or none was left to grade); "
+              "1 some submission could not be graded (named on stderr; the others were graded) "
+              "or the gradebook cannot be used; 2 a bad command line.")
 
 
 @dataclass
@@ -374,7 +385,7 @@ def main(argv=None):
                     "directory). Scores, autograded notebooks and feedback are those of "
                     "`nbgrader autograde`.",
         epilog="Options after `--` go to nbgrader as they would on its command line, "
-               "e.g. `-- --Execute.timeout=120`.",
+               "e.g. `-- --Execute.timeout=120`. " + EXIT_CODES,
     )
     parser.add_argument("assignment")
     parser.add_argument("--jobs", "-j", type=int, default=default_jobs(),

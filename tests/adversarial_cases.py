@@ -11,6 +11,8 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
+import nbformat
+
 from grading.cells import cell_by_id, grade_id
 from grading.course import NOTEBOOK
 from grading.course import submit as place
@@ -522,7 +524,82 @@ DELETED_CASES = [
     Case("r_answer_deleted", "fault", zero=(T1, T3, T3N), notebook=drop_cell(EX1)),
 ]
 
-CASES += LINK_CASES + RESOURCE_CASES + DELETED_CASES
+
+
+# --- tampered cell metadata (issue 19, class 2): known cells restored, unknown ones demoted ----
+def tamper(wanted, **changes):
+    """Change the nbgrader metadata of the cells named ``wanted`` (a name or a tuple)."""
+    names = (wanted,) if isinstance(wanted, str) else wanted
+
+    def surgery(notebook):
+        for name in names:
+            cell_by_id(notebook, name).metadata.nbgrader.update(changes)
+        return notebook
+    return surgery
+
+
+def to_markdown(wanted):
+    def surgery(notebook):
+        index = [grade_id(c) for c in notebook.cells].index(wanted)
+        old = notebook.cells[index]
+        notebook.cells[index] = nbformat.v4.new_markdown_cell(old.source, metadata=old.metadata)
+        return notebook
+    return surgery
+
+
+def swap(first, second):
+    def surgery(notebook):
+        names = [grade_id(c) for c in notebook.cells]
+        i, j = names.index(first), names.index(second)
+        notebook.cells[i], notebook.cells[j] = notebook.cells[j], notebook.cells[i]
+        return notebook
+    return surgery
+
+
+def move_to_end(wanted):
+    def surgery(notebook):
+        index = [grade_id(c) for c in notebook.cells].index(wanted)
+        notebook.cells.append(notebook.cells.pop(index))
+        return notebook
+    return surgery
+
+
+def no_nbgrader_metadata(notebook):
+    for cell in notebook.cells:
+        cell.metadata.pop("nbgrader", None)
+    return notebook
+
+
+def chain(*surgeries):
+    def surgery(notebook):
+        for step in surgeries:
+            notebook = step(notebook)
+        return notebook
+    return surgery
+
+
+METADATA_CASES = [
+    # Right answers: every cell graded from the gradebook's own, full marks.
+    Case("m_test_renamed", "faked", notebook=tamper(T4, grade_id="my_test")),
+    Case("m_test_flagged_solution", "faked", notebook=tamper(T4W, solution=True, points=10)),
+    # The issue's submission: both exercise-4 test cells renamed, flagged solution, other points.
+    Case("m_ex4_tests_renamed_flagged", "faked", notebook=chain(
+        tamper(T4, grade_id="renamed_1", solution=True, points=0.5),
+        tamper(T4W, grade_id="renamed_2", solution=True, points=9))),
+    Case("m_points_changed", "faked", notebook=tamper((T1, T5), points=100)),
+    Case("m_test_to_markdown", "faked", notebook=to_markdown(T3)),
+    Case("m_answer_flagged_locked", "faked", notebook=tamper(EX4, locked=True)),
+    Case("m_cells_reordered", "faked", notebook=chain(swap(EX2, T2), swap(T3, T3N))),
+    Case("m_cell_moved_to_end", "faked", notebook=move_to_end(EX1)),
+    Case("m_metadata_deleted", "faked", notebook=no_nbgrader_metadata),
+    # Wrong answers still lose their points, whatever the metadata says.
+    Case("m_renamed_wrong", "faked", zero=(T4, T4W), edits={EX4: replace(RATIO, "difference = numerator")},
+         notebook=chain(tamper(T4, grade_id="my_test", points=0), tamper(T4W, solution=True))),
+    Case("m_metadata_deleted_wrong", "faked", zero=(T1,),
+         edits={EX1: replace("J = theta * x", "J = theta + x")}, notebook=no_nbgrader_metadata),
+]
+
+CASES += LINK_CASES + RESOURCE_CASES + DELETED_CASES + METADATA_CASES
 
 HOSTILE_CASE = Case("zz_hostile", "hostile")
 

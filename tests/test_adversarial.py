@@ -28,8 +28,10 @@ from adversarial_cases import (
     EX1,
     EX2,
     EX3,
+    EX4,
     HOSTILE_CASE,
     LINKS_BESIDE,
+    METADATA_CASES,
     T4,
     T5,
     Case,
@@ -46,6 +48,7 @@ from grading.course import ASSIGNMENT, NBGRADER, NOTEBOOK, generate_release, mak
 from grading.course import submit as place
 from grading.kernel_guard import landlock_abi
 from grading.preprocessors import GuardedExecute
+from grading.preprocessors.known_cells import NOTE_ID
 from grading.scores import cell_scores
 from grading.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
 
@@ -187,6 +190,14 @@ def test_no_grade_is_left_for_manual_grading(batch):
     ("f_test_deleted", "restored deleted test cell " + T4),
     ("r_given_code_deleted", "restored deleted read-only cell forward_propagation_n"),
     ("r_answer_deleted", "answer cell ex1_forward_propagation was deleted"),
+    ("m_test_renamed", f"test cell {T4}: grade_id 'my_test'"),
+    ("m_test_flagged_solution", "solution True instead of False, points 10 instead of 2"),
+    ("m_points_changed", "points 100 instead of 1"),
+    ("m_test_to_markdown", "a markdown cell instead of code"),
+    ("m_answer_flagged_locked", f"answer cell {EX4}: locked True instead of False"),
+    ("m_cells_reordered", "moved back to its place"),
+    ("m_cell_moved_to_end", f"answer cell {EX1} moved back to its place"),
+    ("m_metadata_deleted", "no nbgrader metadata"),
     ("l_notebook_links_to_source", "symbolic link to '../../../source/gradient_checking/"),
     ("l_notebook_hard_link", "the instructor's own file under another name"),
     ("l_folder_is_link", "'l_folder_is_link/gradient_checking' is a symbolic link"),
@@ -438,6 +449,34 @@ def test_deleted_read_only_cells_are_back_in_their_place(batch):
                 assert f"`{grade_id(cell)}`" in cells[index - 1].source
     feedback = (batch.course / "feedback" / "f_test_deleted" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
     assert "was missing from this submission" in feedback
+
+
+# --- tampered metadata ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", METADATA_CASES, ids=[case.name for case in METADATA_CASES])
+def test_tampered_cells_are_graded_as_released(batch, case):
+    """Every known cell back in source/'s order with the gradebook's metadata, one note at the
+    top saying what was changed, and the maximum score unchanged."""
+    source = nbformat.read(str(batch.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), 4)
+    release = {grade_id(c): c for c in release_notebook(batch.course).cells}
+    cells = autograded(batch, case.name).cells
+    assert [grade_id(c) for c in cells if grade_id(c)] == [grade_id(c) for c in source.cells if grade_id(c)]
+    for cell in cells:
+        if grade_id(cell):
+            theirs = release[grade_id(cell)]
+            assert cell.cell_type == theirs.cell_type, grade_id(cell)
+            assert ({k: v for k, v in cell.metadata.nbgrader.items() if k != "checksum"}
+                    == {k: v for k, v in theirs.metadata.nbgrader.items() if k != "checksum"}), grade_id(cell)
+    assert cells[0].get("id") == NOTE_ID and "The grader put them back" in cells[0].source
+    assert sum(top for _, top in batch.scores[case.name].values()) == 10
+
+
+def test_honest_notebooks_get_no_metadata_note(batch):
+    for student in DEMO_TOTALS:
+        assert all(cell.get("id") != NOTE_ID for cell in autograded(batch, student).cells), student
+    for student in DEMO_TOTALS:
+        said = [line for line in batch.log.splitlines() if f"[grading] {student}/" in line]
+        assert not [line for line in said if "restored" in line or "plain cell" in line], student
 
 
 # --- feedback -------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 Two identical copies of a course with the demo's four samples, one more
 partial submission, a notebook that is not even JSON (the kit's configuration
-grades it 0) and a submission nbgrader itself cannot grade (a test cell whose
-metadata says it is an answer: nbgrader 0.9.6 stops on its inconsistent
-checksum; a corrupt ``timestamp.txt`` no longer stops it, see
-``grading.safe_copy``): one copy is graded by ``nbgrader autograde`` +
+grades it 0), a submission whose test cell's metadata says it is an answer
+(nbgrader 0.9.6 alone stops on its inconsistent checksum; the kit's
+``RestoreKnownCells`` grades it as released, full marks, and the command exits
+0 for it) and one submission nbgrader cannot grade (its ``autograded/<student>``
+is a file, where nbgrader must make a folder; a corrupt ``timestamp.txt`` or
+tampered metadata no longer stops it): one copy is graded by ``nbgrader autograde`` +
 ``nbgrader generate_feedback``, the other by
 ``python -m grading.parallel --jobs 2 --feedback``.  Gradebooks, autograded
 notebooks and feedback must match, apart from timestamps and execution times,
@@ -42,7 +44,8 @@ from grading.submissions import fill, sample_submissions, solution_answers, sour
 
 COURSE_ID = "gradient-checking"
 NOT_JSON = "not_json"
-FAILS = "zz_flipped_metadata"
+TAMPERED = "zz_flipped_metadata"
+FAILS = "zz_unwritable"
 
 
 def kit_environment():
@@ -73,7 +76,10 @@ def graded_twice(tmp_path_factory):
     (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not a notebook')
     flipped = fill(answers)
     cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
-    submit(base, FAILS, flipped)
+    submit(base, TAMPERED, flipped)
+    submit(base, FAILS, fill(answers))
+    (base / "autograded").mkdir()
+    (base / "autograded" / FAILS).write_text("a file where nbgrader makes the student's folder\n")
 
     sequential = Path(shutil.copytree(base, base.parent / "sequential"))
     parallel = Path(shutil.copytree(base, base.parent / "parallel"))
@@ -171,26 +177,71 @@ def test_one_failing_submission_does_not_stop_the_others(graded_twice):
     assert process.returncode == 1, process.stderr
     assert f"FAILED {FAILS}" in process.stderr
     reason = process.stderr.split(f"FAILED {FAILS}")[1].split(f"failed: {FAILS}")[0]
-    assert "Inconsistent checksums" in reason, f"nbgrader's reason is not in the report:\n{reason}"
+    assert "NotADirectoryError" in reason, f"nbgrader's reason is not in the report:\n{reason}"
     assert f"failed: {FAILS}\n" in process.stderr
-    assert "graded 6 of 7 submissions" in process.stderr
+    assert "graded 7 of 8 submissions" in process.stderr
+
+
+def test_one_tampered_submission_fails_neither_command(tmp_path):
+    """Plain ``nbgrader autograde`` with the kit's configuration, and the parallel grader,
+    exit 0 when one student's test cells were renamed and flagged as answers: that student is
+    graded from the restored cells, full marks, and so is the honest one."""
+    base = make_course(tmp_path / "base")
+    generate_release(base)
+    answers = solution_answers(source_notebook(base))
+    submit(base, "honest", fill(answers))
+    tampered = fill(answers)
+    for name, points in (("test_ex4_gradient_check_n", 0.5),
+                         ("test_ex4_gradient_check_n_wrong_gradients", 9)):
+        cell_by_id(tampered, name).metadata.nbgrader.update(grade_id=f"mine_{points}", solution=True,
+                                                            points=points)
+    submit(base, "tampered", tampered)
+    parallel = Path(shutil.copytree(base, tmp_path / "parallel"))
+    for course, process in ((base, run(base, "nbgrader", "autograde", ASSIGNMENT)),
+                            (parallel, run_parallel(parallel, "--jobs", "2", "--no-progress"))):
+        assert process.returncode == 0, process.stderr[-3000:]
+        scores = cell_scores(f"sqlite:///{course / 'gradebook.db'}")
+        for student in ("honest", "tampered"):
+            assert all(score == top > 0 for score, top in scores[student].values()), (student, scores)
+            assert sum(top for _, top in scores[student].values()) == 10
+    assert "graded 2 of 2 submissions" in process.stderr
+
+
+def test_exit_codes_of_the_parallel_grader(tmp_path):
+    """2 for a bad command line, 1 when the gradebook cannot be used (here: no such
+    assignment), 0 when there is nothing to grade; 1 when a submission could not be graded
+    is shown by test_one_failing_submission_does_not_stop_the_others."""
+    course = make_course(tmp_path / "course")
+    helped = run(course, "grading.parallel", "--help")
+    assert helped.returncode == 0 and "exit status: 0 every submission" in " ".join(helped.stdout.split())
+    assert run(course, "grading.parallel", ASSIGNMENT, "--jobs", "two").returncode == 2
+    assert run(course, "grading.parallel", ASSIGNMENT, "--shard", "3/2").returncode == 2
+    nothing = run_parallel(course)
+    assert nothing.returncode == 0 and "no submissions" in nothing.stderr
+    folder = course / "submitted" / "someone" / "never_generated"
+    folder.mkdir(parents=True)
+    (folder / f"{NOTEBOOK}.ipynb").write_text("{}")
+    unknown = run(course, "grading.parallel", "never_generated", "--no-progress")
+    assert unknown.returncode == 1, unknown.stderr
+    assert "is not in the gradebook" in unknown.stderr
 
 
 def test_a_progress_bar_counts_the_submissions(graded_twice):
     _, _, process = graded_twice
     assert f"grading {ASSIGNMENT}:" in process.stderr
-    assert "7/7" in process.stderr
+    assert "8/8" in process.stderr
     assert "100%" in process.stderr
 
 
 def test_gradebooks_match(graded_twice):
     sequential, parallel, _ = graded_twice
     expected = gradebook_rows(sequential)
-    assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, FAILS}
+    # nbgrader stops on the unwritable folder before it records the student: no rows at all
+    assert set(expected) == {*sample_submissions(sequential), "partial", NOT_JSON, TAMPERED}
     assert expected["complete"]["score"][0] == expected["complete"]["score"][1] > 0
     assert expected[NOT_JSON]["score"][0] == 0
-    # nbgrader made the submission's rows, then stopped: no score, left for manual grading
-    assert all(auto is None and manual for auto, _, _, _, manual in expected[FAILS]["grades"].values())
+    # the tampered test cell is graded as released: full marks, the maximum unchanged
+    assert expected[TAMPERED]["score"][:2] == expected["complete"]["score"][:2]
     assert gradebook_rows(parallel) == expected
 
 
@@ -198,7 +249,7 @@ def test_autograded_notebooks_match(graded_twice):
     sequential, parallel, _ = graded_twice
     assert files_under(parallel, "autograded") == files_under(sequential, "autograded")
     notebooks = sorted((sequential / "autograded").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.ipynb"))
-    assert len(notebooks) == 6  # every student but the one that fails
+    assert len(notebooks) == 7  # every student but the one that fails
     for notebook in notebooks:
         twin = parallel / notebook.relative_to(sequential)
         ours, theirs = without_run_details(twin, parallel), without_run_details(notebook, sequential)
@@ -212,7 +263,7 @@ def test_feedback_matches(graded_twice):
     sequential, parallel, _ = graded_twice
     assert files_under(parallel, "feedback") == files_under(sequential, "feedback")
     pages = sorted((sequential / "feedback").glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"))
-    assert len(pages) == 6
+    assert len(pages) == 7
     for page in pages:
         twin = parallel / page.relative_to(sequential)
         assert without_timestamps(twin, parallel) == without_timestamps(page, sequential), page
@@ -222,6 +273,7 @@ def test_the_failed_submission_is_left_as_nbgrader_leaves_it(graded_twice):
     sequential, parallel, _ = graded_twice
     for course in (sequential, parallel):
         assert (course / "submitted" / FAILS / ASSIGNMENT).is_dir()
+        assert (course / "autograded" / FAILS).is_file()
         assert not (course / "autograded" / FAILS / ASSIGNMENT).exists()
 
 

@@ -8,13 +8,15 @@ those, one concern a module as in nbgrader's own ``preprocessors`` package; the
 classes are switched on by ``nbgrader_config.py``, so ``nbgrader autograde``
 and anything built on nbgrader's ``Autograde`` get them:
 
+* ``known_cells.RestoreKnownCells``: before anything reads a cell's metadata, every cell
+  the gradebook knows (tests, given code, answers) gets its metadata, type, place and, when
+  read-only, its source back from the gradebook; deleted read-only cells are put back;
+  other graded cells become plain ones;
 * ``reading.TolerantNotebookExporter``: a file that is not a notebook (or a notebook
   that is a link) becomes an empty notebook with a note, so the submission scores 0
   instead of aborting or grading what the link points at;
 * ``skipped_files.NoteSkippedFiles``: tells the student which submitted files were not
   copied (``grading.safe_copy`` copies no link, pipe or instructor's file);
-* ``deleted_cells.RestoreDeletedCells``: puts deleted read-only cells (tests, given
-  code) back in their place, from the gradebook;
 * ``shadowing.RemoveShadowingFiles``: deletes submitted files that would be imported in
   place of numpy or of the course's helper modules, or read in place of the assignment's
   messages (``messages.mo``);
@@ -34,9 +36,10 @@ and anything built on nbgrader's ``Autograde`` get them:
 Every problem is logged once as ``[grading] <student>: <what happened>``.
 """
 
-from grading.preprocessors.deleted_cells import RestoreDeletedCells, ScoreDeletedCells
+from grading.preprocessors.deleted_cells import ScoreDeletedCells
 from grading.preprocessors.execute import GuardedExecute, SandboxKernelManager
 from grading.preprocessors.feedback import HideHiddenTests, HideTestTracebacks
+from grading.preprocessors.known_cells import RestoreKnownCells
 from grading.preprocessors.localized_stub import LocalizedClearSolutions
 from grading.preprocessors.outputs import FairStreams, LimitOutputBytes
 from grading.preprocessors.reading import TolerantNotebookExporter, placeholder_notebook
@@ -45,7 +48,7 @@ from grading.preprocessors.skipped_files import NoteSkippedFiles
 
 __all__ = [
     "TolerantNotebookExporter", "RemoveShadowingFiles", "SandboxKernelManager", "GuardedExecute",
-    "LimitOutputBytes", "FairStreams", "RestoreDeletedCells", "ScoreDeletedCells", "NoteSkippedFiles",
+    "LimitOutputBytes", "FairStreams", "RestoreKnownCells", "ScoreDeletedCells", "NoteSkippedFiles",
     "HideHiddenTests", "HideTestTracebacks", "LocalizedClearSolutions", "placeholder_notebook",
     "source_modules", "library_names",
 ]

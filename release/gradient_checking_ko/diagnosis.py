@@ -141,6 +141,7 @@ def verdict_note(function, printed, difference):
              function=function, difference=short(difference), printed=text.strip()[:200],
              wanted=wanted)
         return
+    # A printed difference is rounded to a few digits (f"{d:.2e}" keeps 3): 1 % accepts any such rounding.
     if not any(np.isclose(number, float(difference), rtol=1e-2, atol=0) for number in _numbers_in(text)):
         note(_("Note (no points involved): {function}(..., print_msg=True) prints its verdict "
                "without the difference {difference}."), function=function, difference=short(difference))
@@ -196,6 +197,9 @@ def recognised_formulas(probes, one_dimensional):
                               for jp, jm, e, t, g, _returned in probes]
             except (ValueError, ZeroDivisionError, FloatingPointError):
                 continue
+            # Recognising a formula: a guarded division (+ 1e-12, or a relative 1e-7) or another order
+            # of operations moves the number by 1e-7 relative at most; two formulas of the list differ
+            # by 1 % or more on the probes. atol 1e-15 for values that are 0 to rounding.
             if all(np.isfinite(value) and np.isclose(value, float(returned), rtol=1e-6, atol=1e-15)
                    for value, (*_rest, returned) in zip(values, probes)):
                 matches.append((a_key, d_key))
@@ -308,6 +312,7 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
             fail("float32", _("{function} evaluated the cost in {dtype}: in that precision theta + epsilon "
                               "hardly differs from theta. Keep x, theta and epsilon in float64."),
                  function=function, dtype=np.asarray(got_theta).dtype)
+        # x is passed through unchanged when right (exact); a swap or a nudge moves it by epsilon or more.
         if not np.isclose(_scalar(got_x), x, rtol=1e-12, atol=0):
             if (np.isclose(_scalar(got_theta), x, rtol=1e-12, atol=0)
                     and abs(_scalar(got_x) - theta) <= 2 * epsilon):
@@ -336,6 +341,7 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
         fail("no_backward", _("gradient_check never called backward_propagation: grad must come from "
                               "backward_propagation(x, theta), the function being checked."))
     for got_x, got_theta, _dtheta in stand_in.gradients:
+        # grad at theta itself is exact; at theta +- epsilon it is off by epsilon (1e-3 here) or more.
         if not (np.isclose(_scalar(got_theta), theta, rtol=1e-12, atol=0)
                 and np.isclose(_scalar(got_x), x, rtol=1e-12, atol=0)):
             fail("grad_not_at_theta", _("gradient_check computed grad at theta = {got} instead of "
@@ -347,6 +353,8 @@ def diagnose_one_parameter(stand_in, x, theta, epsilon, returned):
 
 
 def _near(step, target):
+    # Steps are counted in epsilons: theta +- epsilon computed in float64 is 1 to 1e-9 at worst, a
+    # wrong step (2 epsilon, epsilon / 2, a fixed 1e-7) is off by 0.5 or more.
     return abs(step - target) <= 1e-6
 
 
@@ -358,6 +366,8 @@ def _name_steps(function, steps, epsilon, away_from_theta, theta):
     at_theta = sum(_near(s, 0) for s in steps)
     others = [d for s, d in zip(steps, away_from_theta) if not (_near(s, 1) or _near(s, -1) or _near(s, 0))]
     if others:
+        # A fixed step of 1e-7 is that to rounding (1e-9 relative of theta + 1e-7 - theta); 1e-3 keeps it
+        # apart from any step the probes give (1e-3, 1e-4).
         if epsilon != 1e-7 and all(np.isclose(d, 1e-7, rtol=1e-3) for d in others):
             fail("ignores_epsilon", _("{function} was given epsilon = {epsilon} but moved theta by "
                                       "1e-07: use the epsilon argument, not a fixed number."),
