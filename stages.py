@@ -274,7 +274,10 @@ def _moves(vector, base):
     """{entry: step} of the entries of ``vector`` more than round-off away from ``base``."""
     delta = vector - base
     moved = np.flatnonzero(np.abs(delta) > _step_tolerance(base))
-    return {int(j): float(f"{delta[j]:.4g}") for j in moved}
+    if not moved.size:
+        return ""
+    shown = ", ".join(f"{int(j)}: {delta[j]:.4g}" for j in moved[:5])
+    return "{" + shown + (", ...}" if moved.size > 5 else "}")
 
 
 def locate_network(trace, theta, epsilon, cost, grad_expected, returned):
