@@ -169,3 +169,40 @@ def _print_tables():
         named = sum(c for *_rest, c in OLD_ROWS)
         print(f"common (ex3-4): {staged}/{len(OLD_ROWS)} located at a stage, {named}/{len(OLD_ROWS)} "
               f"named with their catalogued cause, {len(OLD_ROWS) - named} misdiagnosed")
+
+
+# In a translated release, run by a real kernel, the located step is in the student's language.
+TRANSLATED_SAMPLE = ["cs231n denominator", "comparison indented into the loop", "dW3 transposed"]
+
+
+@pytest.mark.parametrize("language, words", [("zh", "最先出错"), ("ko", "처음 틀립니다")])
+def test_a_translated_release_locates_in_its_language(language, words, tmp_path):
+    import shutil
+
+    from nbclient import NotebookClient
+
+    from grading.course import ASSIGNMENT, REPO
+
+    assignment = f"{ASSIGNMENT}_{language}"
+    folder = tmp_path / assignment
+    shutil.copytree(REPO / "release" / assignment, folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    release = release_notebook(assignment=assignment)
+    solutions = solution_answers(source_notebook(assignment=assignment))
+    entries = [m for m in UNSEEN if m.name in TRANSLATED_SAMPLE]
+    assert len(entries) >= len(TRANSLATED_SAMPLE)
+    for entry in entries:
+        notebook = submission(entry, (solutions, release))
+        NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        cell = next(c for c in notebook.cells
+                    if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == PUBLIC[entry.answer])
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors, f"{entry.name}: {PUBLIC[entry.answer]} passed in {language}"
+        text = errors[0].evalue
+        for english in ("goes wrong first", "The steps before it", "inside its loop", "the right values"):
+            assert english not in text, f"{entry.name}: English left in {language}: {text}"
+        if entry.blocks:
+            assert all(name in text for name in entry.blocks), text
+        else:
+            assert words in text or "i = 0" in text, text
+            assert entry.stage in text or "i = 0" in text, text
