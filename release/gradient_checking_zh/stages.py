@@ -120,7 +120,8 @@ class Located:
                      "earlier values gives {expected}.")
         text = text.format(**values)
         if self.earlier:
-            text += " " + _("The steps before it are right: {steps}.").format(steps=", ".join(self.earlier))
+            # On a line of its own: each line a student reads is one message of the catalogue.
+            text += "\n" + _("The steps before it are right: {steps}.").format(steps=", ".join(self.earlier))
         return text
 
 
