@@ -206,3 +206,26 @@ def test_a_translated_release_locates_in_its_language(language, words, tmp_path)
         else:
             assert words in text or "i = 0" in text, text
             assert entry.stage in text or "i = 0" in text, text
+
+
+def _vectorised(material, formula):
+    """Exercise 4 with gradapprox computed after the loop, in one line."""
+    solutions, release = material
+    code = edit(solutions[EX4], "        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)",
+                "        pass")
+    code = edit(code, "    numerator = np.linalg.norm", f"    {formula}\n    numerator = np.linalg.norm")
+    return run_cells(fill(dict(solutions, **{EX4: code}), release))
+
+
+def test_gradapprox_after_the_loop_is_right(material):
+    """Not in the catalogue (added after it): a value read at the return counts as well."""
+    runs = _vectorised(material, "gradapprox = (J_plus - J_minus) / (2 * epsilon)")
+    assert not failures(runs), failures(runs)
+    assert "Note" not in runs["test_ex4_gradient_check_n"].printed
+
+
+def test_gradapprox_after_the_loop_is_still_located_when_wrong(material):
+    runs = _vectorised(material, "gradapprox = (J_plus - J_minus) / epsilon")
+    error = runs["test_ex4_gradient_check_n"].error
+    assert getattr(error, "stage", None) == "gradapprox", error
+    assert getattr(error, "mistake", None) == "gradapprox_no_two", error
