@@ -41,6 +41,8 @@ from diagnosis import (
     student_globals,
     verdict_note,
 )
+from stage_trace import traced
+from stages import ORDER, Renamed, cause_fits, locate_network, locate_one_parameter
 from testCases import gradient_check_n_test_case
 
 # `from public_tests import *` gives the notebook these and nothing else.
@@ -96,6 +98,47 @@ def checker_tools_disabled(namespace):
         for name, tool in originals.items():
             setattr(gradient_checker, name, tool)
         namespace.update(bound)
+
+
+# --- the first wrong step ---------------------------------------------------------------------------
+
+
+def _first_stage(attempts):
+    """The earliest wrong step over several traced runs (each a callable giving a Located,
+    a Renamed or None); a locator that fails itself says nothing."""
+    found = []
+    for attempt in attempts:
+        try:
+            located = attempt()
+        except Exception:  # noqa: BLE001 - locating is a help: it must never fail a test itself
+            located = None
+        if isinstance(located, Renamed):
+            return located
+        if located is not None:
+            found.append(located)
+    return min(found, key=lambda located: ORDER.index(located.stage)) if found else None
+
+
+def _with_stage(error, located):
+    """``error`` with the located step first; the named cause follows where it says more.
+
+    A located step only ever explains a failure: a check whose numbers are right on every
+    probe passes, even when one of its intermediates is computed another way than the
+    template's (gradapprox in one line after the loop, say)."""
+    if located is None:
+        return error
+    mistake = getattr(error, "mistake", None)
+    if isinstance(located, Renamed):
+        text, stage = located.message() + "\n" + str(error), None
+    elif mistake == "unrecognised" or not cause_fits(mistake, located.stage):
+        # The generic comparison says less than the located step, and a cause about another
+        # step is a coincidence of numbers: the step alone.
+        text, stage, mistake = located.message(), located.stage, f"stage_{located.stage}"
+    else:
+        text, stage = located.message() + "\n" + str(error), located.stage
+    staged = AssertionError(text)
+    staged.mistake, staged.stage = mistake, stage
+    return staged
 
 
 # --- exercises 1 and 2 ------------------------------------------------------------------------------
@@ -203,23 +246,35 @@ def gradient_check_test(target):
     _passed()
 
 
-def _run_1d(target, namespace, stand_in, x, theta, epsilon, print_msg=False):
+def _run_1d(target, namespace, stand_in, x, theta, epsilon, print_msg=False, trace=False):
     with rebound(namespace, stand_in.functions()):
         if print_msg:
             return target(x, theta, epsilon, True)
+        if trace:
+            return traced(target, x, theta, epsilon)
         return target(x, theta, epsilon)
 
 
 def _judge_gradient_check(target, namespace):
     x, theta, epsilon = PROBE_1D["x"], PROBE_1D["theta"], PROBE_1D["epsilon"]
-    probes = []
+    runs = []
     # A right derivative, one twice too large, one of the wrong sign and half the size.
     for factor in (1.0, 2.0, -0.5):
         stand_in = OneParameterStandIn(_cubic, _cubic_slope, factor)
-        returned = _run_1d(target, namespace, stand_in, x, theta, epsilon)
-        check_number(returned, "gradient_check")
-        probes.append(diagnose_one_parameter(stand_in, x, theta, epsilon, returned))
-    name_formula("gradient_check", recognised_formulas(probes, one_dimensional=True), probes)
+        returned, trace = _run_1d(target, namespace, stand_in, x, theta, epsilon, trace=True)
+        runs.append((stand_in, returned, trace))
+    located = _first_stage(
+        lambda s=stand_in, r=returned, t=trace: locate_one_parameter(
+            t, x, theta, epsilon, _cubic, lambda x, theta: s.factor * _cubic_slope(x, theta), r)
+        for stand_in, returned, trace in runs)
+    try:
+        probes = []
+        for stand_in, returned, _trace in runs:
+            check_number(returned, "gradient_check")
+            probes.append(diagnose_one_parameter(stand_in, x, theta, epsilon, returned))
+        name_formula("gradient_check", recognised_formulas(probes, one_dimensional=True), probes)
+    except AssertionError as error:
+        raise _with_stage(error, located) from None
     # The lesson's own setting: J = theta * x at epsilon = 1e-7.
     for x, theta in ((3, 4), (2, 4)):
         difference = _run_1d(target, namespace, OneParameterStandIn(_linear, _linear_slope), x, theta, 1e-7)
@@ -368,11 +423,16 @@ def _notebook_theta(namespace):
         return None
 
 
-def _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon, print_msg=False):
+def _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon, print_msg=False,
+                 trace=False):
+    """What the check returns (and, with ``trace``, the record of its steps)."""
     before = {name: np.array(value, copy=True) for name, value in parameters.items()}
+    record = None
     with rebound(namespace, {**stand_in.functions(), **HELPERS}):
         if print_msg:
             difference = target(parameters, gradients, X, Y, epsilon, True)
+        elif trace:
+            difference, record = traced(target, parameters, gradients, X, Y, epsilon)
         else:
             difference = target(parameters, gradients, X, Y, epsilon)
     for name, value in parameters.items():
@@ -380,7 +440,12 @@ def _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsil
             fail("changed_parameters", _("gradient_check_n changed parameters['{name}']: nudge a copy "
                                          "of the parameter vector (np.copy), never the parameters you "
                                          "were given."), name=name)
-    return difference
+    return (difference, record) if trace else difference
+
+
+def _flat_cost(forward, X, Y):
+    """The cost at a flat parameter vector, as the check's J_plus[i] should hold it."""
+    return lambda vector: float(forward(X, Y, gc_utils.vector_to_dictionary(vector))[0])
 
 
 def gradient_check_n_test(target, forward_propagation_n, backward_propagation_n):
@@ -404,17 +469,28 @@ def _judge_network_check(target, namespace):
     wrong = gradient.copy()
     wrong[25:40] *= 2
     wrong[20:25] *= -1
-    probes, printed_runs = [], []
+    runs, printed_runs = [], []
     for grads, epsilon in ((gradient, 1e-3), (wrong, 1e-4)):
         stand_in = NetworkStandIn(cost, X, Y, SHAPES)
         gradients = RecordingGradients(_blocks(grads, prefix="d"))
         parameters = _blocks(theta)
-        returned = _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon)
-        probes.append(diagnose_network(stand_in, theta.reshape(-1, 1), gradients, grads.reshape(-1, 1),
-                                       epsilon, returned, notebook_theta))
-        check_number(returned, "gradient_check_n")
+        returned, trace = _run_network(target, namespace, stand_in, parameters, gradients, X, Y, epsilon,
+                                       trace=True)
+        runs.append((stand_in, gradients, grads, epsilon, returned, trace))
         printed_runs.append((grads, epsilon))
-    name_formula("gradient_check_n", recognised_formulas(probes, one_dimensional=False), probes)
+    located = _first_stage(
+        lambda g=grads, e=epsilon, r=returned, t=trace: locate_network(
+            t, theta, e, _flat_cost(cost, X, Y), g.reshape(-1, 1), r)
+        for _s, _g, grads, epsilon, returned, trace in runs)
+    try:
+        probes = []
+        for stand_in, gradients, grads, epsilon, returned, _trace in runs:
+            probes.append(diagnose_network(stand_in, theta.reshape(-1, 1), gradients, grads.reshape(-1, 1),
+                                           epsilon, returned, notebook_theta))
+            check_number(returned, "gradient_check_n")
+        name_formula("gradient_check_n", recognised_formulas(probes, one_dimensional=False), probes)
+    except AssertionError as error:
+        raise _with_stage(error, located) from None
     for grads, epsilon in printed_runs:
         try:
             difference, printed = captured(lambda g=grads, e=epsilon: _run_network(
@@ -465,14 +541,30 @@ def _check_on_the_lesson_network(target, namespace, forward_propagation_n, backw
     state = _backward_state(gradients)
     stand_in = NetworkStandIn(forward_propagation_n, X, Y, SHAPES)
     recording = RecordingGradients(gradients)
-    difference = _run_network(target, namespace, stand_in, parameters, recording, X, Y, 1e-7)
-    check_number(difference, "gradient_check_n")
+    difference, trace = _run_network(target, namespace, stand_in, parameters, recording, X, Y, 1e-7,
+                                     trace=True)
     theta = _flat(parameters).reshape(-1, 1)
-    diagnose_network(stand_in, theta, recording, None, 1e-7, difference)
+    located = _first_stage([lambda: locate_network(
+        trace, theta, 1e-7, _flat_cost(forward_propagation_n, X, Y), gc_utils.gradients_to_vector(gradients),
+        difference)])
+    try:
+        check_number(difference, "gradient_check_n")
+        diagnose_network(stand_in, theta, recording, None, 1e-7, difference)
+        _check_lesson_value(difference, state)
+    except AssertionError as error:
+        raise _with_stage(error, located) from None
     if state is None:
         note(_("Your gradient_check_n is right. backward_propagation_n is in none of the states the lesson "
                "expects (as given, half fixed, fixed), so its value on the test case, {value}, is not "
                "checked; the test of exercise 5 says what is wrong."), value=shown(difference))
+        return
+    if state != "given":
+        print(_("Your check is right; the backward pass is {state}.").format(state=_state_name(state)))
+
+
+def _check_lesson_value(difference, state):
+    """The value the lesson expects on the test case, in the backward pass's state."""
+    if state is None:
         return
     expected = FIXED_N if state == "fixed" else EXPECTED_N[state]
     # The three other states are 10 % or more apart and far above the verdict line (2e-7); a guarded
@@ -483,8 +575,6 @@ def _check_on_the_lesson_network(target, namespace, forward_propagation_n, backw
         fail("lesson_value", _("gradient_check_n returned {value} on the test case; with the backward "
                                "pass {state}, expected {expected}."),
              value=shown(difference), state=_state_name(state), expected=shown(expected))
-    if state != "given":
-        print(_("Your check is right; the backward pass is {state}.").format(state=_state_name(state)))
 
 
 # --- exercise 5 ---------------------------------------------------------------------------------------
@@ -503,42 +593,91 @@ def backward_propagation_n_test(target, forward_propagation_n):
     if not isinstance(gradients, dict):
         fail("not_a_dict", _("backward_propagation_n returned a {kind}; return the dictionary of "
                              "gradients."), kind=type(gradients).__name__)
-    problems = []
+    problems, reference = [], None
     for name, (norm, total) in TRUE_GRADIENT_FINGERPRINT.items():
-        problem = _block_problem(gradients, name, parameters[name[1:]].shape, norm, total)
+        if _block_is(gradients, name, 1) and np.shape(gradients[name]) == parameters[name[1:]].shape:
+            continue
+        if reference is None:
+            reference = _centered_gradients(forward_propagation_n, X, Y, parameters)
+        problem = _block_problem(gradients, name, parameters[name[1:]].shape, norm, total, reference[name])
         if problem:
-            problems.append(problem)
+            problems.append((name, *problem))
     if problems:
         error = AssertionError(_("backward_propagation_n on the test case:") + "\n  "
-                               + "\n  ".join(text for _key, text in problems))
-        error.mistake = problems[0][0]
-        error.mistakes = [key for key, _text in problems]
+                               + "\n  ".join(text for _name, _key, text, _kind in problems))
+        error.mistake = problems[0][1]
+        error.mistakes = [key for _name, key, _text, _kind in problems]
+        error.blocks = {name: kind for name, _key, _text, kind in problems}
         raise error
     _passed()
 
 
-def _block_problem(gradients, name, shape, norm, total):
-    """(key, sentence) for what is wrong with one block of the gradient, or None."""
+def _centered_gradients(forward_propagation_n, X, Y, parameters, epsilon=1e-6):
+    """The gradient by centered differences of the given cost: what a wrong block is compared
+    with to say how it is wrong (a factor, a sign, a transposition)."""
+    theta = _flat(parameters)
+    approx = np.zeros_like(theta)
+    for i in range(theta.size):
+        costs = []
+        for sign in (1, -1):
+            moved = theta.copy()
+            moved[i] += sign * epsilon
+            costs.append(float(forward_propagation_n(X, Y, _blocks(moved))[0]))
+        approx[i] = (costs[0] - costs[1]) / (2 * epsilon)
+    return _blocks(approx, prefix="d")
+
+
+#: Centered differences at epsilon = 1e-6 agree with the true gradient to about 1e-8
+#: relative; a block that is a clean multiple of it agrees with that multiple as well.
+KIND_RTOL, KIND_ATOL = 1e-5, 1e-8
+
+
+def _multiple(block, reference):
+    """k when ``block`` is k times ``reference`` (same shape), else None."""
+    scale = float(np.sum(reference * reference))
+    if scale == 0:
+        return None
+    k = float(np.sum(block * reference)) / scale
+    if np.allclose(block, k * reference, rtol=KIND_RTOL, atol=KIND_ATOL):
+        return k
+    return None
+
+
+def _block_problem(gradients, name, shape, norm, total, reference):
+    """(key, sentence, kind) for what is wrong with one block of the gradient, or None.
+    ``reference``: the block by centered differences, to say what kind of error it is."""
     if name not in gradients:
-        return "block_missing", _("{name} is missing from the returned dictionary.").format(name=name)
+        return ("block_missing", _("{name} is missing from the returned dictionary.").format(name=name),
+                "missing")
     block = np.asarray(gradients[name], dtype=float)
+    values = dict(name=name, got=block.shape, shape=shape, parameter=name[1:])
     if block.shape != shape:
+        if block.shape == shape[::-1] and _multiple(block.T, reference) is not None \
+                and np.isclose(_multiple(block.T, reference), 1, rtol=KIND_RTOL):
+            return "block_shape", _("{name} has shape {got}; expected {shape}: it holds the right values, "
+                                    "transposed. Check the order of the factors of its product, or the "
+                                    "transpose at its end.").format(**values), "transposed"
         if block.shape == (shape[0],):
             return "block_shape", _("{name} has shape {got}; expected {shape}, a column like {parameter}: "
-                                    "np.sum(..., axis=1, keepdims=True) keeps it one.").format(
-                name=name, got=block.shape, shape=shape, parameter=name[1:])
+                                    "np.sum(..., axis=1, keepdims=True) keeps it one.").format(**values), \
+                "shape"
+        if block.size == reference.size and _multiple(block.reshape(shape), reference) is not None \
+                and np.isclose(_multiple(block.reshape(shape), reference), 1, rtol=KIND_RTOL):
+            return "block_shape", _("{name} has shape {got}; expected {shape}, the shape of {parameter}: its "
+                                    "values are right, only its shape is not.").format(**values), "shape"
         return "block_shape", _("{name} has shape {got}; expected {shape}, the shape of {parameter}.").format(
-            name=name, got=block.shape, shape=shape, parameter=name[1:])
+            **values), "shape"
     got_norm, got_total = float(np.linalg.norm(block)), float(np.sum(block))
     # As _block_is: a right block agrees to 1e-12, a wrong constant moves it by a relative 1 or more.
     if np.isclose(got_norm, norm, rtol=1e-6) and np.isclose(got_total, total, rtol=1e-6):
         return None
-    factor = got_norm / norm
-    # A scaled block has sum and norm scaled alike, to rounding; anything else is off by far more.
-    if np.isclose(got_total, factor * total, rtol=1e-6) and abs(factor - 1) > 1e-6:
+    k = _multiple(block, reference)
+    if k is not None and np.isclose(k, -1, rtol=KIND_RTOL):
+        return "block_sign", _("{name} has the wrong sign.").format(name=name), "sign"
+    if k is not None and abs(k) > KIND_ATOL:
+        factor = f"{k:.4g}"
         return "block_factor", _("{name} is {factor} times the true gradient: look for a constant that "
-                                 "does not belong in its formula.").format(name=name, factor=f"{factor:.4g}")
-    if np.isclose(got_total, -factor * total, rtol=1e-6) and np.isclose(factor, 1, rtol=1e-6):
-        return "block_sign", _("{name} has the wrong sign.").format(name=name)
+                                 "does not belong in its formula.").format(name=name, factor=factor), \
+            f"factor {factor}"
     return "block_wrong", _("{name} is wrong (norm {got}, expected {expected}).").format(
-        name=name, got=f"{got_norm:.6g}", expected=f"{norm:.6g}")
+        name=name, got=f"{got_norm:.6g}", expected=f"{norm:.6g}"), "wrong"

@@ -101,7 +101,7 @@ def test_release_keeps_the_helpers_and_figures(assignment):
     folder = REPO / "release" / assignment
     shipped = sorted(path.name for path in (REPO / "source" / assignment).glob("*.py"))
     assert shipped == ["course_language.py", "diagnosis.py", "gc_utils.py", "gradient_checker.py",
-                       "public_tests.py", "testCases.py"]
+                       "public_tests.py", "stage_trace.py", "stages.py", "testCases.py"]
     for name in shipped:
         link = REPO / "source" / assignment / name
         assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"

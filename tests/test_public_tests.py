@@ -261,7 +261,7 @@ def test_a_translation_reaches_the_student(tmp_path):
     from babel.messages.mofile import write_mo
 
     for name in ("public_tests.py", "diagnosis.py", "course_language.py", "gc_utils.py", "testCases.py",
-                 "gradient_checker.py"):
+                 "gradient_checker.py", "stage_trace.py", "stages.py"):
         (tmp_path / name).write_bytes((REPO / name).read_bytes())
     catalog = Catalog(locale="de")
     catalog.add("All tests passed.", "Alle Tests bestanden.")

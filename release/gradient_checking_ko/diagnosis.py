@@ -358,6 +358,11 @@ def _near(step, target):
     return abs(step - target) <= 1e-6
 
 
+def _few(values, most=5):
+    """At most ``most`` values, then an ellipsis: a message lists examples, not all 47."""
+    return ", ".join(values[:most]) + (", ..." if len(values) > most else "")
+
+
 def _name_steps(function, steps, epsilon, away_from_theta, theta):
     """Fail unless some evaluations sit at theta + epsilon and some at theta - epsilon,
     and none elsewhere than those two points and theta itself."""
@@ -374,7 +379,7 @@ def _name_steps(function, steps, epsilon, away_from_theta, theta):
                  function=function, epsilon=epsilon)
         fail("wrong_step", _("{function} moved theta by {steps} where epsilon is {epsilon}: evaluate the "
                              "cost at theta + epsilon and at theta - epsilon."),
-             function=function, steps=", ".join(sorted({short(d) for d in others})), epsilon=epsilon)
+             function=function, steps=_few(sorted({short(d) for d in others}, key=float)), epsilon=epsilon)
     if plus and minus:
         return
     if not plus and not minus:

@@ -1,0 +1,1 @@
+../../stage_trace.py
