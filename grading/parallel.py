@@ -78,12 +78,14 @@ class Outcome:
 
     def report(self):
         """The lines a log shows for this student: one heading, then nbgrader's
-        warnings and errors, indented."""
+        warnings and errors, every line of them indented (a traceback too, so
+        its last line, the error itself, stays in this student's block)."""
         if self.ok:
             heading = f"graded {self.student} in {self.seconds:.1f} s"
         else:
             heading = f"FAILED {self.student}"
-        return "\n  ".join([heading, *self.messages])
+        lines = [line for message in self.messages for line in message.splitlines()]
+        return "\n  ".join([heading, *lines])
 
 
 # ---------------------------------------------------------------- the students

@@ -38,7 +38,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from grading.cells import cell_by_id
 from grading.course import ASSIGNMENT, NOTEBOOK, generate_release, make_course, submit, tool_environment
-from grading.parallel import in_progress_marker, in_shard, parse_shard, submitted_students
+from grading.parallel import Outcome, in_progress_marker, in_shard, parse_shard, submitted_students
 from grading.scores import cell_scores
 from grading.submissions import fill, sample_submissions, solution_answers, source_notebook
 
@@ -302,6 +302,15 @@ def test_shards_split_the_students_into_disjoint_slices_that_cover_them_all():
     for wrong in ("8/8", "-1/2", "1", "a/b"):
         with pytest.raises(Exception, match="--shard"):
             parse_shard(wrong)
+
+
+def test_a_traceback_stays_inside_its_students_block_of_the_log():
+    traceback = ("[AutogradeApp | ERROR] error\nTraceback:\n  File x, line 1\n"
+                 "NotADirectoryError: autograded/bob")
+    lines = Outcome("bob", ok=False, seconds=0.0, messages=[traceback, "next"]).report().splitlines()
+    assert lines[0] == "FAILED bob"
+    assert all(line.startswith("  ") for line in lines[1:]), lines
+    assert "  NotADirectoryError: autograded/bob" in lines and lines[-1] == "  next"
 
 
 def test_students_are_read_from_the_submitted_folder(tmp_path):

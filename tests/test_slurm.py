@@ -53,14 +53,19 @@ COURSE_ID = "gradient-checking"
 SCRIPT = REPO / "deploy" / "slurm" / "grade.sbatch"
 SHARDS = 3
 SAMPLE_COPIES = 7  # 4 samples x 7 = 28, plus the problem submissions below
-UNGRADABLE = "zz_flipped_metadata"
+#: The submission nbgrader itself cannot grade: its autograded/<student> is a file where
+#: nbgrader makes the student's folder (tampered metadata no longer stops it: the kit's
+#: RestoreKnownCells grades such a notebook as released).
+UNGRADABLE = "zz_unwritable"
+TAMPERED = "zz_flipped_metadata"
 # Problem submissions and what the job's log must say about each.
 PROBLEMS = {
     "k_invalid_json": "not a readable notebook",
     "k_kernel_exit": "KernelDied",
     "f_shadow_packages": "removed submitted",
     "f_patch_isclose_abs": "had replaced",
-    UNGRADABLE: "Inconsistent checksums",  # nbgrader stops on the flipped test cell
+    TAMPERED: "restored",  # a test cell flagged as an answer, put back as released
+    UNGRADABLE: "NotADirectoryError",
 }
 
 
@@ -88,11 +93,15 @@ def make_submissions(course):
     solutions, release = solution_answers(source_notebook(course)), release_notebook(course)
     cases = {case.name: case for case in CASES}
     for name in PROBLEMS:
-        if name == UNGRADABLE:
-            # (a corrupt timestamp.txt no longer stops a submission: grading.safe_copy ignores it)
+        if name == TAMPERED:
             flipped = copy.deepcopy(samples[0][1])
             cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
             submit(course, name, flipped)
+        elif name == UNGRADABLE:
+            # (a corrupt timestamp.txt no longer stops a submission: grading.safe_copy ignores it)
+            submit(course, name, samples[0][1])
+            (course / "autograded").mkdir(exist_ok=True)
+            (course / "autograded" / name).write_text("a file where nbgrader makes the student's folder\n")
         else:
             build(course, cases[name], solutions, release)
         students.append(name)
@@ -240,9 +249,10 @@ def test_the_resubmitted_task_skipped_what_was_done_and_redid_what_was_cut_off(r
 def test_scores_equal_sequential_nbgrader_autograde(run, gradebook_url):
     assert run.sequential_returncode != 0 and UNGRADABLE in run.sequential_err
     expected = cell_scores(f"sqlite:///{run.reference / 'gradebook.db'}", COURSE_ID)
-    assert set(expected) == set(run.students)
-    # nbgrader made the ungradable submission's rows, then stopped: nothing scored (0 in its totals)
-    assert sum(score for score, _ in expected[UNGRADABLE].values()) == 0
+    # nbgrader stops on the ungradable submission before it records the student: no rows
+    assert set(expected) == set(run.students) - {UNGRADABLE}
+    # the tampered one is graded as released: the full marks of the sample it was made from
+    assert expected[TAMPERED] == expected[run.students[0]]
     assert cell_scores(gradebook_url, COURSE_ID) == expected
     totals = {s: sum(score for score, _ in expected[s].values()) for s in expected}
     assert len({totals[s] for s in expected if s.startswith("s0")}) == 4  # the samples differ
