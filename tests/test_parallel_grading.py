@@ -34,10 +34,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from adversarial_cases import T1, tamper
 from nbgrader.api import Gradebook, MissingEntry
 
 from grading.cells import cell_by_id
-from grading.course import ASSIGNMENT, NOTEBOOK, generate_release, make_course, submit, tool_environment
+from grading.course import (
+    ASSIGNMENT,
+    NOTEBOOK,
+    block_autograded,
+    generate_release,
+    make_course,
+    submit,
+    tool_environment,
+)
 from grading.parallel import Outcome, in_progress_marker, in_shard, parse_shard, submitted_students
 from grading.scores import cell_scores
 from grading.submissions import fill, sample_submissions, solution_answers, source_notebook
@@ -74,12 +83,9 @@ def graded_twice(tmp_path_factory):
     submit(base, "partial", fill(partial))
     folder = submit(base, NOT_JSON, fill({}))
     (folder / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ this is not a notebook')
-    flipped = fill(answers)
-    cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
-    submit(base, TAMPERED, flipped)
+    submit(base, TAMPERED, tamper(T1, solution=True)(fill(answers)))
     submit(base, FAILS, fill(answers))
-    (base / "autograded").mkdir()
-    (base / "autograded" / FAILS).write_text("a file where nbgrader makes the student's folder\n")
+    block_autograded(base, FAILS)
 
     sequential = Path(shutil.copytree(base, base.parent / "sequential"))
     parallel = Path(shutil.copytree(base, base.parent / "parallel"))

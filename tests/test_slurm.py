@@ -1,15 +1,16 @@
 """The course graded by ``deploy/slurm/grade.sbatch`` on a real Slurm cluster.
 
-A one-node cluster (``slurm_cluster``: slurmctld, slurmd and munged on
-loopback, from a scratch folder) and a PostgreSQL gradebook
-(``postgres_server``) run for this module.  A scratch course gets 33
-submissions: the four samples in turn, and five problem submissions (a file
-that is not JSON, a kernel that exits, shadowing packages, a monkey-patched
-numpy, a test cell whose metadata says it is an answer, which nbgrader stops on).  The job script, exactly as
-committed, runs as a 3-task array (``--shard 0/3`` ... ``2/3``); one task is
-cancelled with ``scancel`` once it has graded some of its students but not
-all, and submitted again on its own.  An identical copy of the course is
-graded by sequential ``nbgrader autograde`` into SQLite meanwhile.
+A one-node cluster (``slurm_cluster``: slurmctld, slurmd and munged on loopback,
+from a scratch folder) and a PostgreSQL gradebook (``postgres_server``) run for
+this module. A scratch course gets the four samples in turn, seven times, and
+the problem submissions of ``PROBLEMS`` (a file that is not JSON, a kernel that
+exits, shadowing packages, a monkey-patched numpy, a test cell whose metadata
+says it is an answer, which the kit restores and grades, and one whose
+``autograded/`` folder nbgrader cannot write, which it stops on). The job
+script, exactly as committed, runs as a 3-task array (``--shard 0/3`` ...
+``2/3``); one task is cancelled with ``scancel`` once it has graded some of its
+students but not all, and submitted again on its own. An identical copy of the
+course is graded by sequential ``nbgrader autograde`` into SQLite meanwhile.
 
 How double grading would show: each task's log has one ``graded <student>``
 line per grading nbgrader finished (``grading.parallel`` prints it when the
@@ -20,7 +21,6 @@ execution timestamps inside) of the students graded before the cancel must
 be byte for byte the same after the resubmission.
 """
 
-import copy
 import hashlib
 import re
 import shutil
@@ -34,11 +34,11 @@ from adversarial_cases import CASES, build
 from postgres_server import postgres_database
 from slurm_cluster import SlurmCluster, require_slurm
 
-from grading.cells import cell_by_id
 from grading.course import (
     ASSIGNMENT,
     NOTEBOOK,
     REPO,
+    block_autograded,
     generate_release,
     make_course,
     nbgrader,
@@ -57,7 +57,8 @@ SAMPLE_COPIES = 7  # 4 samples x 7 = 28, plus the problem submissions below
 #: nbgrader makes the student's folder (tampered metadata no longer stops it: the kit's
 #: RestoreKnownCells grades such a notebook as released).
 UNGRADABLE = "zz_unwritable"
-TAMPERED = "zz_flipped_metadata"
+#: An adversarial case: a complete submission with a test cell flagged as an answer.
+TAMPERED = "m_test_flagged_solution"
 # Problem submissions and what the job's log must say about each.
 PROBLEMS = {
     "k_invalid_json": "not a readable notebook",
@@ -83,7 +84,7 @@ def gradebook_url():
 
 
 def make_submissions(course):
-    """33 students: the four samples in turn, then the problem submissions."""
+    """The four samples in turn, ``SAMPLE_COPIES`` times, then the problem submissions."""
     samples = list(sample_submissions(course).items())
     students = []
     for number in range(SAMPLE_COPIES * len(samples)):
@@ -93,15 +94,10 @@ def make_submissions(course):
     solutions, release = solution_answers(source_notebook(course)), release_notebook(course)
     cases = {case.name: case for case in CASES}
     for name in PROBLEMS:
-        if name == TAMPERED:
-            flipped = copy.deepcopy(samples[0][1])
-            cell_by_id(flipped, "test_ex1_forward_propagation").metadata.nbgrader["solution"] = True
-            submit(course, name, flipped)
-        elif name == UNGRADABLE:
+        if name == UNGRADABLE:
             # (a corrupt timestamp.txt no longer stops a submission: grading.safe_copy ignores it)
             submit(course, name, samples[0][1])
-            (course / "autograded").mkdir(exist_ok=True)
-            (course / "autograded" / name).write_text("a file where nbgrader makes the student's folder\n")
+            block_autograded(course, name)
         else:
             build(course, cases[name], solutions, release)
         students.append(name)
@@ -251,8 +247,8 @@ def test_scores_equal_sequential_nbgrader_autograde(run, gradebook_url):
     expected = cell_scores(f"sqlite:///{run.reference / 'gradebook.db'}", COURSE_ID)
     # nbgrader stops on the ungradable submission before it records the student: no rows
     assert set(expected) == set(run.students) - {UNGRADABLE}
-    # the tampered one is graded as released: the full marks of the sample it was made from
-    assert expected[TAMPERED] == expected[run.students[0]]
+    # the tampered one (a complete submission) is graded as released: s00_complete's scores
+    assert run.students[0] == "s00_complete" and expected[TAMPERED] == expected["s00_complete"]
     assert cell_scores(gradebook_url, COURSE_ID) == expected
     totals = {s: sum(score for score, _ in expected[s].values()) for s in expected}
     assert len({totals[s] for s in expected if s.startswith("s0")}) == 4  # the samples differ
