@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.grading_speed import build_course, load_average
-from grading.course import ASSIGNMENT, REPO, tool_environment
+from course_constants import ASSIGNMENT, ROOT
 from grading.parallel import default_jobs
+from scaffold.course import tool_environment
 
-PLOT = REPO / "docs" / "images" / "course_size.png"
+PLOT = ROOT / "docs" / "images" / "course_size.png"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

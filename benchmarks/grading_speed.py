@@ -32,10 +32,11 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, submit, tool_environment
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from grading.parallel import default_jobs, grade, submitted_students
-from grading.scores import cell_scores
-from grading.submissions import sample_submissions
+from scaffold.course import generate_release, make_course, submit, tool_environment
+from scaffold.scores import cell_scores
+from scaffold.submissions import sample_submissions
 
 
 def load_average():
@@ -62,7 +63,7 @@ def run_command(command, cwd):
     time here, the sandboxed kernels being no children waited for.)
     """
     env = tool_environment()
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     started = time.perf_counter()
     process = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started

@@ -26,8 +26,9 @@ import warnings
 from pathlib import Path
 
 from benchmarks.grading_speed import build_course, load_average
+from course_constants import ASSIGNMENT
 from grading import parallel
-from grading.course import ASSIGNMENT, tool_environment
+from scaffold.course import tool_environment
 
 # Stages: (label, file fragment, function name) of the call that encloses it.
 # Coroutines (nbclient's kernel start, cell execution) are left out: cProfile

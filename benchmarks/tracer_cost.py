@@ -26,7 +26,7 @@ import time
 import public_tests
 import stage_trace
 from grading.cells import grade_id
-from grading.submissions import fill, release_notebook, solution_answers
+from scaffold.submissions import fill, release_notebook, solution_answers
 
 
 def student_namespace():

@@ -18,14 +18,9 @@ cells hold the same code), ``markdown`` (what a translation of a markdown cell
 must keep), ``messages`` (Babel: extract, update, compile), ``build``.
 """
 
-from pathlib import Path
+from course_constants import ASSIGNMENT, ROOT
 
-REPO = Path(__file__).resolve().parent.parent
-TRANSLATIONS = REPO / "translations"
-ENGLISH_ASSIGNMENT = "gradient_checking"
-NOTEBOOK_FILE = "Gradient_Checking.ipynb"
-#: The compiled messages a translated assignment ships; course_language.py reads it.
-MESSAGES_FILE = "messages.mo"
+TRANSLATIONS = ROOT / "translations"
 
 
 def languages():
@@ -35,7 +30,7 @@ def languages():
 
 def assignment(language):
     """The nbgrader assignment of a language: ``gradient_checking_zh`` for ``zh``."""
-    return f"{ENGLISH_ASSIGNMENT}_{language}"
+    return f"{ASSIGNMENT}_{language}"
 
 
 def catalogue_path(language):

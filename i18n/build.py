@@ -6,7 +6,7 @@ Everything in it is generated; edit the English source or the catalogue instead:
   ``translations/<language>/notebook.yaml`` (the code cell for cell the same);
 * the helper modules, as links to the repository's copies, like the English
   assignment's (any other file of the English assignment is linked too);
-* ``images/``: the figures, drawn by ``scripts/make_figures.py`` in the language;
+* ``images/``: the figures (``figures.py``), their labels in the language;
 * ``messages.mo``: the tests' messages, compiled from
   ``translations/<language>/LC_MESSAGES/messages.po``; ``course_language.py``
   finds it beside itself, in the release and in the grader's copy alike.
@@ -24,11 +24,12 @@ from pathlib import Path
 
 import nbformat
 
-from i18n import ENGLISH_ASSIGNMENT, MESSAGES_FILE, NOTEBOOK_FILE, REPO, assignment, languages
-from i18n.catalogue import translate_notebook
+from course_constants import ASSIGNMENT, MESSAGES_FILE, NOTEBOOK_FILE, ROOT
+from i18n import assignment, languages
+from i18n.catalogue import figure_translator, load, translate_notebook
 from i18n.messages import compile_messages
 
-ENGLISH = REPO / "source" / ENGLISH_ASSIGNMENT
+ENGLISH = ROOT / "source" / ASSIGNMENT
 
 
 def write_assignment(language, folder, figures=True):
@@ -42,20 +43,33 @@ def write_assignment(language, folder, figures=True):
         if entry.name == "__pycache__":
             continue
         # Links stay links to the repository's copy; anything else links to the English assignment's.
-        target = os.readlink(entry) if entry.is_symlink() else f"../{ENGLISH_ASSIGNMENT}/{entry.name}"
+        target = os.readlink(entry) if entry.is_symlink() else f"../{ASSIGNMENT}/{entry.name}"
         (folder / entry.name).symlink_to(target)
     (folder / MESSAGES_FILE).write_bytes(compile_messages(language))
     if figures:
-        from scripts.make_figures import make_all
-
-        make_all(folder / "images", language)
+        draw_figures(language, folder / "images")
     return folder
+
+
+def images_folder(language):
+    """Where ``language``'s figures are committed: ``source/<assignment>/images/``."""
+    return ROOT / "source" / (ASSIGNMENT if language == "en" else assignment(language)) / "images"
+
+
+def draw_figures(language, directory):
+    """Draw the lesson's figures into ``directory`` with ``language``'s labels; return the paths."""
+    import figures
+
+    if language == "en":
+        return figures.draw_all(directory)
+    data = load(language)
+    return figures.draw_all(directory, figure_translator(language, data), data.get("figure_font"))
 
 
 def build(language):
     """Replace ``source/<assignment>/`` by a fresh build; return its path."""
-    target = REPO / "source" / assignment(language)
-    with tempfile.TemporaryDirectory(prefix=f".build-{language}-", dir=REPO / "source") as scratch:
+    target = ROOT / "source" / assignment(language)
+    with tempfile.TemporaryDirectory(prefix=f".build-{language}-", dir=ROOT / "source") as scratch:
         fresh = write_assignment(language, Path(scratch) / assignment(language))
         if target.exists():
             shutil.rmtree(target)
@@ -68,7 +82,7 @@ def main(argv):
     failed = False
     for language in chosen:
         try:
-            print(f"wrote {build(language).relative_to(REPO)}")
+            print(f"wrote {build(language).relative_to(ROOT)}")
         except (ValueError, FileNotFoundError) as error:
             failed = True
             print(f"{language}: {error}", file=sys.stderr)

@@ -5,7 +5,7 @@ Layout (YAML, one entry per cell, in notebook order)::
     language: zh
     name: 简体中文
     code_stub: {en: <nbgrader's stub>, zh: <the same stub, comment and message translated>}
-    figures:                        # labels drawn into the figures by scripts/make_figures.py
+    figures:                        # labels drawn into the figures by figures.py
     - {en: forward, zh: ...}
     cells:
       intro:                        # the cell's nbgrader grade_id
@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import nbformat
 import yaml
 
-from i18n import ENGLISH_ASSIGNMENT, NOTEBOOK_FILE, REPO, catalogue_path, code_text, languages, markdown
+from course_constants import ASSIGNMENT, NOTEBOOK_FILE, ROOT
+from i18n import catalogue_path, code_text, languages, markdown
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Problem:
 
 
 def english_notebook():
-    return nbformat.read(REPO / "source" / ENGLISH_ASSIGNMENT / NOTEBOOK_FILE, as_version=4)
+    return nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK_FILE, as_version=4)
 
 
 def cell_key(cell):
@@ -70,7 +71,7 @@ def english_stub():
     """The "YOUR CODE HERE" stub ``nbgrader_config.py`` gives nbgrader for Python."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     return config.ClearSolutions.code_stub["python"]
 
 
@@ -156,7 +157,7 @@ def _stub_differences(english, translated):
         return [f"it is not Python: {error}"]
 
 
-def problems(language, data=None, notebook=None, figure_texts=None, stub=None):
+def problems(language, data=None, notebook=None):
     """Everything that keeps ``language``'s catalogue from building the translated
     notebook, each with what to do.  An empty list means the translation is complete
     and current."""
@@ -166,16 +167,13 @@ def problems(language, data=None, notebook=None, figure_texts=None, stub=None):
     if data.get("language") != language:
         found.append(Problem(language, "language", f"says {data.get('language')!r}; expected {language!r}"))
 
-    stub = english_stub() if stub is None else stub
+    stub = english_stub()
     pairs = data.get("code_stub")
     found += _pairs_problems(language, "code_stub", [pairs] if isinstance(pairs, dict) else pairs, [stub])
     if isinstance(pairs, dict) and pairs.get(language):
         found += [Problem(language, "code_stub", why) for why in _stub_differences(stub, pairs[language])]
 
-    if figure_texts is None:
-        from scripts.make_figures import figure_texts as drawn
-        figure_texts = drawn()
-    found += _figure_problems(language, data.get("figures") or [], figure_texts)
+    found += _figure_problems(language, data.get("figures") or [], _figure_texts())
 
     cells = data.get("cells") or {}
     seen = set()
@@ -276,6 +274,13 @@ def figure_translator(language, data=None):
     return translate
 
 
+def _figure_texts():
+    """The English labels the figures draw (drawn once per process: matplotlib is slow to load)."""
+    import figures
+
+    return figures.figure_texts()
+
+
 # --- updating ---------------------------------------------------------------------------------
 
 def _update_pairs(language, old_pairs, english):
@@ -297,19 +302,16 @@ def _update_pairs(language, old_pairs, english):
     return pairs
 
 
-def update(language, notebook=None, figure_texts=None, stub=None):
+def update(language, notebook=None):
     """Bring ``language``'s catalogue in line with the English notebook (created if new)."""
     notebook = english_notebook() if notebook is None else notebook
     path = catalogue_path(language)
     data = load(language) if path.exists() else {"language": language, "name": language}
-    stub = english_stub() if stub is None else stub
+    stub = english_stub()
     old_stub = data.get("code_stub")
     code_stub = _update_pairs(language, [old_stub] if isinstance(old_stub, dict) else [], [stub])[0]
-    if figure_texts is None:
-        from scripts.make_figures import figure_texts as drawn
-        figure_texts = drawn()
     old_figures = {p.get("en"): p for p in data.get("figures") or [] if isinstance(p, dict)}
-    figures = [dict(old_figures.get(text) or {"en": text, language: ""}) for text in figure_texts]
+    figures = [dict(old_figures.get(text) or {"en": text, language: ""}) for text in _figure_texts()]
     cells = {}
     old_cells = data.get("cells") or {}
     for cell in notebook.cells:

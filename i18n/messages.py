@@ -30,24 +30,25 @@ from babel.messages.extract import extract as babel_extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileParser, write_po
 
-from i18n import ENGLISH_ASSIGNMENT, NOTEBOOK_FILE, REPO, languages, po_path
+from course_constants import ASSIGNMENT, COURSE_ID, NOTEBOOK_FILE, ROOT
+from i18n import languages, po_path
 
-PROJECT = "gradient-checking"
+PROJECT = COURSE_ID
 IMPORTS_COURSE_LANGUAGE = re.compile(r"^\s*(from course_language import|import course_language)", re.M)
 #: How notebook code marks a message (``_`` is IPython's last result there).
 NOTEBOOK_KEYWORDS = {"_say": None}
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 
-def sources(root=REPO):
+def sources(root=ROOT):
     """The modules whose messages students read: every root module using ``course_language``."""
     return sorted(path for path in root.glob("*.py")
                   if path.name != "course_language.py"
                   and IMPORTS_COURSE_LANGUAGE.search(path.read_text(encoding="utf-8")))
 
 
-def notebook_path(root=REPO):
-    return root / "source" / ENGLISH_ASSIGNMENT / NOTEBOOK_FILE
+def notebook_path(root=ROOT):
+    return root / "source" / ASSIGNMENT / NOTEBOOK_FILE
 
 
 def notebook_messages(path):
@@ -66,7 +67,7 @@ def notebook_messages(path):
             yield grade_id, message, comments, context
 
 
-def extract(root=REPO):
+def extract(root=ROOT):
     """A template catalogue of every marked message: the modules', then the notebook's.
     A notebook message is located as ``Gradient_Checking.ipynb#<grade_id>``."""
     template = Catalog(project=PROJECT, fuzzy=False)
@@ -189,7 +190,7 @@ def main(argv):
         print(f"{len([m for m in template if m.id])} messages in "
               f"{', '.join([p.name for p in sources()] + [NOTEBOOK_FILE])}")
         for language in argv[2:] or languages():
-            print(f"{po_path(language).relative_to(REPO)}: "
+            print(f"{po_path(language).relative_to(ROOT)}: "
                   + ("updated" if update(language, template) else "up to date"))
         return 0
     if command == "init" and len(argv) == 3:
@@ -197,7 +198,7 @@ def main(argv):
             print(f"{po_path(argv[2])} exists: use `update`", file=sys.stderr)
             return 1
         update(argv[2])
-        print(f"created {po_path(argv[2]).relative_to(REPO)}")
+        print(f"created {po_path(argv[2]).relative_to(ROOT)}")
         return 0
     if command == "check":
         failed = False

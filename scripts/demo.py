@@ -15,10 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from course_constants import ASSIGNMENT
 from grading import sandbox
-from grading.course import ASSIGNMENT, generate_release, make_course, nbgrader, submit
-from grading.scores import cell_scores, format_table
-from grading.submissions import sample_submissions
+from scaffold.course import generate_release, make_course, nbgrader, submit
+from scaffold.scores import cell_scores, format_table
+from scaffold.submissions import sample_submissions
 
 
 def grading_notices(log):

@@ -12,10 +12,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grading.course import REPO, assignments, generate_release, make_course
+from course_constants import ROOT
+from scaffold.course import assignments, generate_release, make_course
 
 
-def regenerate(repo=REPO):
+def regenerate(repo=ROOT):
     with tempfile.TemporaryDirectory(prefix="gc-release-") as scratch:
         course = make_course(Path(scratch) / "course")
         for assignment in assignments(course):

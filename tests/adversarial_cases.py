@@ -1,6 +1,6 @@
 """Adversarial submissions: what students get wrong, what they fake, what breaks.
 
-Each case is built from the instructor's solutions (``grading.submissions``),
+Each case is built from the instructor's solutions (``scaffold.submissions``),
 so it follows ``source/``: an edit that no longer applies fails loudly.  A
 case lists the test cells it must score 0 on; every other test cell must get
 full marks.  ``test_adversarial.py`` grades them all in one nbgrader batch.
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from course_constants import NOTEBOOK
 from grading.cells import cell_by_id, grade_id
-from grading.course import NOTEBOOK
-from grading.course import submit as place
-from grading.submissions import edit, fill
+from scaffold.course import submit as place
+from scaffold.submissions import edit, fill
 
 T1 = "test_ex1_forward_propagation"
 T2 = "test_ex2_backward_propagation"

@@ -13,10 +13,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from grading.course import ASSIGNMENT, generate_release, make_course, nbgrader, submit  # noqa: E402
-from grading.scores import cell_scores  # noqa: E402
-from grading.submissions import sample_submissions  # noqa: E402
+from course_constants import ASSIGNMENT  # noqa: E402
 from i18n import assignment, languages  # noqa: E402
+from scaffold.course import generate_release, make_course, nbgrader, submit  # noqa: E402
+from scaffold.scores import cell_scores  # noqa: E402
+from scaffold.submissions import sample_submissions  # noqa: E402
 
 
 @pytest.fixture(scope="session")

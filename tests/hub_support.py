@@ -13,8 +13,8 @@ from pathlib import Path
 
 from browser_support import LAB_SETTINGS, NotebookPage
 
+from course_constants import ASSIGNMENT, NOTEBOOK
 from deploy.hub.accounts import write_as
-from grading.course import ASSIGNMENT, NOTEBOOK
 
 
 def write_lab_settings(layout, user):

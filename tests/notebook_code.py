@@ -7,7 +7,7 @@ a change to what the tests check.
 
 import re
 
-from grading.submissions import given_code, solution_answers, source_notebook
+from scaffold.submissions import given_code, solution_answers, source_notebook
 
 
 def math_in(markdown):

@@ -10,14 +10,14 @@ the message says the build differs.
 
 import subprocess
 
-from grading.course import REPO
+from course_constants import ROOT
 
 #: What every build depends on besides its own inputs: the tools' versions.
 LOCK = "requirements-lock.txt"
 
 
 def _git(*args):
-    done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
+    done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
     return done.stdout.split("\n") if done.returncode == 0 else None
 
 

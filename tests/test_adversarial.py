@@ -41,16 +41,17 @@ from adversarial_cases import (
 from demo_expectations import LOST, total
 from system_packages import ensure, python_every_user_can_run, skip_or_fail
 
+from course_constants import ASSIGNMENT, NOTEBOOK
 from deploy.hub.install import SetupError
 from grading import pids, sandbox
 from grading.cells import cell_by_id, grade_id, is_graded
-from grading.course import ASSIGNMENT, NBGRADER, NOTEBOOK, generate_release, make_course, nbgrader
-from grading.course import submit as place
 from grading.kernel_guard import landlock_abi
 from grading.preprocessors import GuardedExecute
 from grading.preprocessors.known_cells import NOTE_ID
-from grading.scores import cell_scores
-from grading.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
+from scaffold.course import NBGRADER, generate_release, make_course, nbgrader
+from scaffold.course import submit as place
+from scaffold.scores import cell_scores
+from scaffold.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
 
 DEMO_TOTALS = {student: total(student) for student in LOST}
 # Fast enough for a test: the notebook runs in about a second, so 10 s means a hung cell

@@ -24,12 +24,12 @@ except ImportError:  # the `browser` fixture (conftest.py) reports it, as a skip
 from browser_support import ARTIFACTS, TRACEBACK, JupyterLab, NotebookPage
 from notebook_code import math_in as _math_in
 
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from grading.cells import grade_id as _grade_id
 from grading.cells import is_graded
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO
-from grading.submissions import release_notebook, solution_answers
+from scaffold.submissions import release_notebook, solution_answers
 
-RELEASE = REPO / "release" / ASSIGNMENT
+RELEASE = ROOT / "release" / ASSIGNMENT
 ALL_PASSED = "All tests passed."
 
 

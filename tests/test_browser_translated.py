@@ -21,13 +21,13 @@ from browser_support import ARTIFACTS, JupyterLab, NotebookPage
 from test_browser import _assert_offline, _errors, _file_name, _open_feedback
 from test_translated_grading import SUMMARY_LABELS
 
+from course_constants import MESSAGES_FILE, NOTEBOOK, ROOT
 from course_language import load as load_messages
 from grading.cells import grade_id as _grade_id
 from grading.cells import is_graded
-from grading.course import NOTEBOOK, REPO
-from grading.submissions import sample_submissions
-from i18n import MESSAGES_FILE, assignment, catalogue, languages
+from i18n import assignment, catalogue, languages
 from i18n.markdown import formulas
+from scaffold.submissions import sample_submissions
 
 LANGUAGES = languages()
 #: Letters of the CJK scripts: Han, kana, Hangul, and the full-width punctuation around them.
@@ -69,11 +69,11 @@ def lab(tmp_path_factory, cjk_fonts):
     complete sample student's answers in it."""
     root = tmp_path_factory.mktemp("lab-translated")
     for language in LANGUAGES:
-        release = REPO / "release" / assignment(language)
+        release = ROOT / "release" / assignment(language)
         for name in ("first_run", "solved"):
             shutil.copytree(release, root / f"{language}_{name}",
                             ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        solved = sample_submissions(REPO, assignment(language))["complete"]
+        solved = sample_submissions(ROOT, assignment(language))["complete"]
         nbformat.write(solved, root / f"{language}_solved" / f"{NOTEBOOK}.ipynb")
     with JupyterLab(root, tmp_path_factory.mktemp("jupyter-translated")) as server:
         server.notebooks = root
@@ -108,7 +108,7 @@ def _cjk_font_glyphs(page, selector):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_translated_lesson_reads_well_and_stops_at_exercise_1(browser, lab, language):
     before = len(browser.offline_requests.blocked)
-    release = nbformat.read(REPO / "release" / assignment(language) / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / assignment(language) / f"{NOTEBOOK}.ipynb", as_version=4)
     notebook = _open(browser, lab, f"{language}_first_run", language)
     page = notebook.page
     try:
@@ -126,7 +126,7 @@ def test_the_translated_lesson_reads_well_and_stops_at_exercise_1(browser, lab, 
 
         # The figures of this language, every one displayed.
         images = [image for c in cells for image in c["images"]]
-        shipped = REPO / "release" / assignment(language) / "images"
+        shipped = ROOT / "release" / assignment(language) / "images"
         assert sorted(_file_name(i["url"]) for i in images) == sorted(p.name for p in shipped.glob("*.svg"))
         assert all(i["complete"] and i["naturalWidth"] > 0 and i["width"] > 0 for i in images), images
         for i, cell in enumerate(cells):
@@ -174,10 +174,10 @@ def test_the_translated_lesson_reads_well_and_stops_at_exercise_1(browser, lab, 
 def test_a_complete_solution_passes_every_public_test_in_the_language(browser, lab, language):
     before = len(browser.offline_requests.blocked)
     name = assignment(language)
-    release = nbformat.read(REPO / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
     # The messages as the release's catalogue says them: the public tests', the test cells'
     # own (hidden tests aside, the line a test cell prints after its visible checks), the verdict.
-    said = load_messages(REPO / "release" / name / MESSAGES_FILE).gettext
+    said = load_messages(ROOT / "release" / name / MESSAGES_FILE).gettext
     all_passed, visible, fine = (said(text) for text in (
         "All tests passed.", "Visible checks passed; this cell's hidden tests run when you are graded.",
         "Your backward propagation works perfectly fine!"))
@@ -216,7 +216,7 @@ def test_a_complete_solution_passes_every_public_test_in_the_language(browser, l
 def test_the_feedback_shows_scores_and_the_lesson_in_the_language(browser, translated_courses, language):
     course, scores = translated_courses
     name = assignment(language)
-    release = nbformat.read(REPO / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
     title = release.cells[0].source.splitlines()[0].lstrip("# ")
     student = "unfixed_backward"
     html = course / "feedback" / student / name / f"{NOTEBOOK}.html"
@@ -243,7 +243,7 @@ def test_the_feedback_shows_scores_and_the_lesson_in_the_language(browser, trans
         failed.scroll_into_view_if_needed()
         failed.screenshot(path=str(_screenshots(language) / f"09_feedback_{student}_ex5.png"))
         # The failed test's message, in the language, drawn with a CJK font.
-        said = load_messages(REPO / "release" / name / MESSAGES_FILE).gettext
+        said = load_messages(ROOT / "release" / name / MESSAGES_FILE).gettext
         doubled = said("{name} is {factor} times the true gradient: look for a constant that does not "
                        "belong in its formula.").format(name="dW2", factor="2")
         shown = failed.inner_text()

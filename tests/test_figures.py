@@ -1,28 +1,28 @@
-"""The committed figures are what scripts/make_figures.py draws today, in every language."""
+"""The committed figures are what figures.py draws today, in every language."""
 
 import pytest
 from staleness import explain
 
-from grading.course import ASSIGNMENT, REPO
+from course_constants import ROOT
 from i18n import languages
-from scripts.make_figures import language_images, make_all
+from i18n.build import draw_figures, images_folder
 
 
 def _compare(drawn, committed, language=None):
     assert sorted(p.name for p in drawn) == sorted(p.name for p in committed.glob("*.svg"))
-    inputs = ["scripts/make_figures.py", *([f"translations/{language}", "i18n"] if language else [])]
+    inputs = ["figures.py", *([f"translations/{language}", "i18n"] if language else [])]
     for path in drawn:
         assert path.read_bytes() == (committed / path.name).read_bytes(), explain(
-            f"{committed.relative_to(REPO)}/{path.name}", inputs, "make figures release")
+            f"{committed.relative_to(ROOT)}/{path.name}", inputs, "make figures release")
 
 
 def test_figures_are_up_to_date(tmp_path):
-    _compare(make_all(tmp_path), REPO / "source" / ASSIGNMENT / "images")
+    _compare(draw_figures("en", tmp_path), images_folder("en"))
 
 
 @pytest.mark.parametrize("language", languages())
 def test_translated_figures_are_up_to_date(tmp_path, language, cjk_fonts):
-    _compare(make_all(tmp_path, language), language_images(language), language)
+    _compare(draw_figures(language, tmp_path), images_folder(language), language)
 
 
 def test_a_label_without_translation_stops_the_drawing():
@@ -39,7 +39,7 @@ def test_a_character_no_font_has_stops_the_drawing(tmp_path):
     the drawing fails instead (U+E000 is a private-use character, in no font)."""
     import matplotlib.pyplot as plt
 
-    from scripts.make_figures import Labels, _every_glyph_drawn, _style, one_dimensional_model
+    from figures import Labels, _every_glyph_drawn, _style, one_dimensional_model
 
     with plt.rc_context(_style(None)), pytest.raises(ValueError, match="no font can draw"):
         with _every_glyph_drawn():

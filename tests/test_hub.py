@@ -40,20 +40,21 @@ from demo_expectations import LOST, POINTS
 from hub_support import Person, write_lab_settings
 from system_packages import SHARED_VENV, free_port, skip_or_fail
 
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from deploy.hub import accounts, server
 from deploy.hub.accounts import STUDENT_LAB_EXTENSIONS_OFF
 from deploy.hub.layout import COURSE_ID, HubLayout
 from grading.cells import grade_id
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, submit, tool_environment
-from grading.scores import cell_scores
-from grading.submissions import edit, fill, release_notebook, solution_answers, source_notebook
+from scaffold.course import generate_release, make_course, submit, tool_environment
+from scaffold.scores import cell_scores
+from scaffold.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - requirements-dev.txt installs it
     sync_playwright = None
 
-ARTIFACTS = REPO / "artifacts" / "hub"
+ARTIFACTS = ROOT / "artifacts" / "hub"
 PREFIX = "gct-"
 # The hub's Python environment is kept between runs (system_packages.SHARED_VENV, rebuilt
 # when a requirement changes); everything else the hub makes is removed after the test.

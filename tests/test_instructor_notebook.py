@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from grading.cells import cell_by_id, is_graded
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 
 
 def outputs_of(notebook, grade_id):
@@ -18,7 +18,7 @@ def outputs_of(notebook, grade_id):
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("instructor") / ASSIGNMENT
-    shutil.copytree(REPO / "source" / ASSIGNMENT, folder)
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, folder)
     notebook = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
     NotebookClient(notebook, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()

@@ -19,8 +19,8 @@ from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 from traitlets.config import Config
 
 from grading.cells import cell_by_id, grade_id
-from grading.course import tool_environment
 from grading.preprocessors.known_cells import NOTE_ID, RestoreKnownCells, kept_in_place
+from scaffold.course import tool_environment
 
 ANSWER = "def double(x):\n    return 2 * x"
 TEST = "assert double(3) == 6"

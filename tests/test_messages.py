@@ -11,8 +11,8 @@ import textwrap
 import nbformat
 import pytest
 
-from grading.course import ASSIGNMENT, REPO
-from i18n import MESSAGES_FILE, assignment, languages, messages
+from course_constants import ASSIGNMENT, MESSAGES_FILE, ROOT
+from i18n import assignment, languages, messages
 
 LANGUAGES = languages()
 SAY = ("import checks, course_language; print(course_language.language); checks.passed(); "
@@ -35,14 +35,14 @@ def language_in(folder, **env):
 
 def test_the_english_assignment_speaks_english_whatever_the_machine_says():
     for folder in ("source", "release"):
-        assert not (REPO / folder / ASSIGNMENT / MESSAGES_FILE).exists()
-        assert language_in(REPO / folder / ASSIGNMENT, LANG="zh_CN.UTF-8", LANGUAGE="zh_CN:ko") == "en"
+        assert not (ROOT / folder / ASSIGNMENT / MESSAGES_FILE).exists()
+        assert language_in(ROOT / folder / ASSIGNMENT, LANG="zh_CN.UTF-8", LANGUAGE="zh_CN:ko") == "en"
 
 
 @pytest.mark.parametrize("folder", ["source", "release"])
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_translated_assignment_speaks_its_language_whatever_the_machine_says(folder, language):
-    assert language_in(REPO / folder / assignment(language), LANG="C.UTF-8", LANGUAGE="en") == language
+    assert language_in(ROOT / folder / assignment(language), LANG="C.UTF-8", LANGUAGE="en") == language
 
 
 CHECKS = '''
@@ -67,7 +67,7 @@ def kit(tmp_path, monkeypatch):
     and a module that has a ``_`` of its own (not a source of student messages)."""
     root = tmp_path / "kit"
     root.mkdir()
-    (root / "course_language.py").write_bytes((REPO / "course_language.py").read_bytes())
+    (root / "course_language.py").write_bytes((ROOT / "course_language.py").read_bytes())
     (root / "checks.py").write_text(textwrap.dedent(CHECKS))
     (root / "other.py").write_text('def _(text):\n    return text\n\n\nNOTE = _("not for students")\n')
     monkeypatch.setattr(messages, "po_path",

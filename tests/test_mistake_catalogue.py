@@ -2,7 +2,7 @@
 every right variant passes without complaint.
 
 Each entry is a one-line edit of the instructor's solution, filled into the
-release notebook (``grading.submissions``) and run cell by cell
+release notebook (``scaffold.submissions``) and run cell by cell
 (``notebook_exec``).  The table printed at the end says, for each mistake,
 which test cell failed and with what message.
 """
@@ -11,7 +11,7 @@ import pytest
 from mistake_catalogue import CELLS_OF, CORRECT, MISTAKES
 from notebook_exec import run_cells
 
-from grading.submissions import edit, fill, release_notebook, solution_answers
+from scaffold.submissions import edit, fill, release_notebook, solution_answers
 
 PUBLIC_TEST_CELLS = {cell for cells in CELLS_OF.values() for cell in cells}
 
@@ -104,10 +104,10 @@ def test_a_real_kernel_gives_the_same_messages(material, tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    from grading.course import ASSIGNMENT, REPO
+    from course_constants import ASSIGNMENT, ROOT
 
     folder = tmp_path / ASSIGNMENT
-    shutil.copytree(REPO / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("*.ipynb"))
     entries = [m for m in MISTAKES if m.name in KERNEL_SAMPLE]
     assert len(entries) >= len(KERNEL_SAMPLE)
     for entry in entries:

@@ -15,8 +15,8 @@ from demo_expectations import LOST, POINTS, total
 from notebook_code import math_in
 from staleness import explain
 
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO, assignments, generate_release, make_course, nbgrader
-from i18n import MESSAGES_FILE
+from course_constants import ASSIGNMENT, MESSAGES_FILE, NOTEBOOK, ROOT
+from scaffold.course import assignments, generate_release, make_course, nbgrader
 
 #: The English assignment and its translations: each is released and checked alike.
 ASSIGNMENTS = assignments()
@@ -40,7 +40,7 @@ def tree(root):
 
 
 def test_release_is_exactly_what_generation_produces(generated):
-    fresh, committed = generated / "release", REPO / "release"
+    fresh, committed = generated / "release", ROOT / "release"
     assert tree(fresh) == tree(committed), "run `make release` and commit release/"
     for relative in tree(fresh):
         if (fresh / relative).is_file():
@@ -51,7 +51,7 @@ def test_release_is_exactly_what_generation_produces(generated):
 #: What the release is generated from: the sources, the helpers at the root, the
 #: configuration and the code that runs nbgrader.
 RELEASE_INPUTS = ["source", "nbgrader_config.py", "grading", "scripts/regenerate_release.py",
-                  *sorted(p.name for p in REPO.glob("*.py"))]
+                  *sorted(p.name for p in ROOT.glob("*.py"))]
 
 
 def _regions(text, begin, end):
@@ -69,8 +69,8 @@ def _regions(text, begin, end):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_contains_no_solution_and_no_hidden_test(assignment):
-    source = nbformat.read(REPO / "source" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
-    release_text = (REPO / "release" / assignment / f"{NOTEBOOK}.ipynb").read_text()
+    source = nbformat.read(ROOT / "source" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+    release_text = (ROOT / "release" / assignment / f"{NOTEBOOK}.ipynb").read_text()
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
         assert marker not in release_text
     secret, shown = set(), set()
@@ -88,7 +88,7 @@ def test_release_contains_no_solution_and_no_hidden_test(assignment):
                 shown.add(line.strip())
     # A secret line that also stands outside every region (the buggy backward pass
     # shares most of exercise 5's solution) is no secret; every other must be absent.
-    release = nbformat.read(REPO / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
     release_lines = {line.strip() for cell in release.cells for line in cell.source.split("\n")}
     leaked = sorted((secret - shown) & release_lines)
     assert leaked == []
@@ -98,16 +98,16 @@ def test_release_contains_no_solution_and_no_hidden_test(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_keeps_the_helpers_and_figures(assignment):
-    folder = REPO / "release" / assignment
-    shipped = sorted(path.name for path in (REPO / "source" / assignment).glob("*.py"))
+    folder = ROOT / "release" / assignment
+    shipped = sorted(path.name for path in (ROOT / "source" / assignment).glob("*.py"))
     assert shipped == ["course_language.py", "diagnosis.py", "gc_utils.py", "gradient_checker.py",
                        "public_tests.py", "stage_trace.py", "stages.py", "testCases.py"]
     for name in shipped:
-        link = REPO / "source" / assignment / name
-        assert link.resolve() == REPO / name, f"{name}: not a link to the root copy"
-        assert (folder / name).read_bytes() == (REPO / name).read_bytes(), f"{name} is stale"
+        link = ROOT / "source" / assignment / name
+        assert link.resolve() == ROOT / name, f"{name}: not a link to the root copy"
+        assert (folder / name).read_bytes() == (ROOT / name).read_bytes(), f"{name} is stale"
     notebook_text = (folder / f"{NOTEBOOK}.ipynb").read_text()
-    for image in (REPO / "source" / assignment / "images").glob("*.svg"):
+    for image in (ROOT / "source" / assignment / "images").glob("*.svg"):
         assert (folder / "images" / image.name).read_bytes() == image.read_bytes()
         assert f"images/{image.name}" in notebook_text
     # The tests' messages: compiled in a translated assignment, none in the English one.
@@ -127,7 +127,7 @@ def test_validate_invert_on_the_release_passes_no_test(generated):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_cells_are_read_only_where_given(assignment):
-    release = nbformat.read(REPO / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
     meta = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader for c in release.cells
             if "nbgrader" in c.metadata}
     for grade_id in ("imports", "forward_propagation_n", "backward_propagation_n", *POINTS):
@@ -160,7 +160,7 @@ def test_feedback_is_written_for_every_student(demo_course):
 def test_feedback_reads_offline_and_names_each_exercise(demo_course):
     """Formulas are MathML (no MathJax to fetch), the summary names exercises, not "Test cell"."""
     course, _ = demo_course
-    source = nbformat.read(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     formulas = sum(sum(math_in(c.source)) for c in source.cells if c.cell_type == "markdown")
     for student in LOST:
         html = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()

@@ -37,21 +37,13 @@ import pytest
 from adversarial_cases import T1, tamper
 from nbgrader.api import Gradebook, MissingEntry
 
+from course_constants import ASSIGNMENT, COURSE_ID, NOTEBOOK
 from grading.cells import cell_by_id
-from grading.course import (
-    ASSIGNMENT,
-    NOTEBOOK,
-    block_autograded,
-    generate_release,
-    make_course,
-    submit,
-    tool_environment,
-)
 from grading.parallel import Outcome, in_progress_marker, in_shard, parse_shard, submitted_students
-from grading.scores import cell_scores
-from grading.submissions import fill, sample_submissions, solution_answers, source_notebook
+from scaffold.course import block_autograded, generate_release, make_course, submit, tool_environment
+from scaffold.scores import cell_scores
+from scaffold.submissions import fill, sample_submissions, solution_answers, source_notebook
 
-COURSE_ID = "gradient-checking"
 NOT_JSON = "not_json"
 TAMPERED = "zz_flipped_metadata"
 FAILS = "zz_unwritable"

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from postgres_server import postgres_database
 
-from grading.course import ASSIGNMENT, generate_release, make_course, submit, tool_environment
-from grading.scores import cell_scores
-from grading.submissions import sample_submissions
-
-COURSE_ID = "gradient-checking"
+from course_constants import ASSIGNMENT, COURSE_ID, NOTEBOOK
+from scaffold.course import generate_release, make_course, submit, tool_environment
+from scaffold.scores import cell_scores
+from scaffold.submissions import sample_submissions
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +99,7 @@ def test_every_student_is_in_the_postgres_gradebook_with_every_cell(graded, post
     from nbgrader.api import Gradebook
 
     with Gradebook(postgres_url, COURSE_ID) as gradebook:
-        notebook = gradebook.find_notebook("Gradient_Checking", ASSIGNMENT)
+        notebook = gradebook.find_notebook(NOTEBOOK, ASSIGNMENT)
         graded_cells = {cell.name for cell in notebook.grade_cells}
         assert len(gradebook.assignment_submissions(ASSIGNMENT)) == len(students)
     for student in students:

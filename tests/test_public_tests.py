@@ -18,10 +18,10 @@ from notebook_code import fixed_backward, given_namespace
 
 import diagnosis
 import public_tests
+from course_constants import ROOT
 from gc_utils import dictionary_to_vector, gradients_to_vector, vector_to_dictionary
-from grading.course import REPO
-from grading.submissions import solution_answers
 from i18n import messages
+from scaffold.submissions import solution_answers
 
 #: The modules whose sentences students read (every root module using course_language).
 STUDENT_FACING = messages.sources()
@@ -262,7 +262,7 @@ def test_a_translation_reaches_the_student(tmp_path):
 
     for name in ("public_tests.py", "diagnosis.py", "course_language.py", "gc_utils.py", "testCases.py",
                  "gradient_checker.py", "stage_trace.py", "stages.py"):
-        (tmp_path / name).write_bytes((REPO / name).read_bytes())
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
     catalog = Catalog(locale="de")
     catalog.add("All tests passed.", "Alle Tests bestanden.")
     catalog.add("{function} returned None; it must end with a return statement that returns the number",

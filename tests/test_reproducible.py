@@ -24,8 +24,8 @@ import matplotlib
 import pytest
 from system_packages import skip_or_fail
 
-from grading.course import ASSIGNMENT, REPO
-from i18n import MESSAGES_FILE, assignment, languages, po_path
+from course_constants import ASSIGNMENT, MESSAGES_FILE, ROOT
+from i18n import assignment, languages, po_path
 
 #: The oldest Babel requirements-dev.txt admits: far enough from the locked one that
 #: its Catalog writes a different header of its own.
@@ -61,31 +61,31 @@ def older_babel(tmp_path_factory):
 def build_catalogues(out, pythonpath):
     out.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, pythonpath))}
-    done = subprocess.run([sys.executable, "-c", BUILD_CATALOGUES, str(out)], cwd=REPO, env=env,
+    done = subprocess.run([sys.executable, "-c", BUILD_CATALOGUES, str(out)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_catalogues_are_the_same_bytes_with_two_babels(tmp_path, older_babel):
-    locked = build_catalogues(tmp_path / "locked", [REPO])
-    older = build_catalogues(tmp_path / "older", [older_babel, REPO])
+    locked = build_catalogues(tmp_path / "locked", [ROOT])
+    older = build_catalogues(tmp_path / "older", [older_babel, ROOT])
     assert locked["babel"] == babel.__version__ and older["babel"] == OLDER_BABEL, (locked, older)
     assert older["file"].startswith(str(older_babel)), older
     for language in languages():
-        for kind, committed in (("mo", REPO / "source" / assignment(language) / MESSAGES_FILE),
+        for kind, committed in (("mo", ROOT / "source" / assignment(language) / MESSAGES_FILE),
                                 ("po", po_path(language))):
             built = {who: (tmp_path / who / f"{language}.{kind}").read_bytes() for who in ("locked", "older")}
             assert built["locked"] == built["older"], (
                 f"{language}.{kind}: Babel {babel.__version__} and {OLDER_BABEL} write different bytes")
-            assert built["locked"] == committed.read_bytes(), f"{committed.relative_to(REPO)} is stale"
+            assert built["locked"] == committed.read_bytes(), f"{committed.relative_to(ROOT)} is stale"
             assert b"Babel" not in built["locked"] and b"Creation-Date" not in built["locked"]
 
 
 DRAW = textwrap.dedent("""
     import sys
-    from scripts.make_figures import make_all
-    make_all(sys.argv[1], sys.argv[2])
+    from i18n.build import draw_figures
+    draw_figures(sys.argv[2], sys.argv[1])
 """)
 
 
@@ -94,7 +94,7 @@ def draw(out, language, home):
     HOME, matplotlib's config and cache folder, working folder, and a time zone of its own."""
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": str(home / "mpl"), "XDG_CACHE_HOME": str(home),
-           "TZ": "Asia/Seoul" if "b" in home.name else "UTC", "PYTHONPATH": str(REPO)}
+           "TZ": "Asia/Seoul" if "b" in home.name else "UTC", "PYTHONPATH": str(ROOT)}
     env.pop("SOURCE_DATE_EPOCH", None)
     done = subprocess.run([sys.executable, "-c", DRAW, str(out), language], cwd=home, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -107,11 +107,11 @@ def test_figures_name_no_tool_host_date_or_path(tmp_path, language, cjk_fonts):
     first = draw(tmp_path / "a-out", language, tmp_path / "home-a")
     second = draw(tmp_path / "b-out", language, tmp_path / "home-b")
     assert first and first == second, "two processes drew different figures from the same sources"
-    leaks = [matplotlib.__version__, "Matplotlib v", *{socket.gethostname(), platform.node()}, str(REPO),
+    leaks = [matplotlib.__version__, "Matplotlib v", *{socket.gethostname(), platform.node()}, str(ROOT),
              str(tmp_path), "<dc:date>", "<dc:creator>"]
     for name, svg in first.items():
         text = svg.decode("utf-8")
         found = [leak for leak in leaks if len(leak) >= 4 and leak in text]
         assert not found, f"{name} ({language}) carries {found}"
-    committed = REPO / "source" / (ASSIGNMENT if language == "en" else assignment(language)) / "images"
+    committed = ROOT / "source" / (ASSIGNMENT if language == "en" else assignment(language)) / "images"
     assert first == {p.name: p.read_bytes() for p in sorted(committed.glob("*.svg"))}

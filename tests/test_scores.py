@@ -1,6 +1,6 @@
 """The demo's score table names each graded cell readably."""
 
-from grading.scores import format_table, short_label
+from scaffold.scores import format_table, short_label
 
 
 def test_short_labels():

@@ -34,10 +34,9 @@ from adversarial_cases import CASES, build
 from postgres_server import postgres_database
 from slurm_cluster import SlurmCluster, require_slurm
 
-from grading.course import (
-    ASSIGNMENT,
-    NOTEBOOK,
-    REPO,
+from course_constants import ASSIGNMENT, COURSE_ID, NOTEBOOK, ROOT
+from grading.parallel import in_shard
+from scaffold.course import (
     block_autograded,
     generate_release,
     make_course,
@@ -45,12 +44,10 @@ from grading.course import (
     submit,
     tool_environment,
 )
-from grading.parallel import in_shard
-from grading.scores import cell_scores
-from grading.submissions import release_notebook, sample_submissions, solution_answers, source_notebook
+from scaffold.scores import cell_scores
+from scaffold.submissions import release_notebook, sample_submissions, solution_answers, source_notebook
 
-COURSE_ID = "gradient-checking"
-SCRIPT = REPO / "deploy" / "slurm" / "grade.sbatch"
+SCRIPT = ROOT / "deploy" / "slurm" / "grade.sbatch"
 SHARDS = 3
 SAMPLE_COPIES = 7  # 4 samples x 7 = 28, plus the problem submissions below
 #: The submission nbgrader itself cannot grade: its autograded/<student> is a file where

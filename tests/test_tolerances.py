@@ -18,7 +18,7 @@ from mistake_catalogue import CELLS_OF, DENOMINATOR, EX3, EX4, MISTAKES, RATIO, 
 from notebook_exec import run_cells
 
 from grading.cells import grade_id, is_answer
-from grading.submissions import edit, solution_answers, source_notebook
+from scaffold.submissions import edit, solution_answers, source_notebook
 
 #: Right variants whose number differs from formula (2)'s in the last digits only.
 GUARDED = [

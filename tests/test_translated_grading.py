@@ -12,12 +12,13 @@ import nbformat
 import pytest
 from demo_expectations import LOST, POINTS, total
 
+from course_constants import ASSIGNMENT, MESSAGES_FILE, NOTEBOOK, ROOT
 from course_language import load as load_messages
 from grading.cells import cell_by_id
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO, generate_release, make_course, nbgrader, submit
-from grading.scores import cell_scores
-from grading.submissions import edit, fill, release_notebook, solution_answers, source_notebook
-from i18n import MESSAGES_FILE, assignment, catalogue, languages, messages
+from i18n import assignment, catalogue, languages, messages
+from scaffold.course import generate_release, make_course, nbgrader, submit
+from scaffold.scores import cell_scores
+from scaffold.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 
 LANGUAGES = languages()
 #: Letters of the Chinese and Korean scripts.
@@ -45,7 +46,7 @@ def test_the_same_answers_get_the_same_scores_in_every_language(demo_course, tra
 def test_the_feedback_is_in_the_language_and_hides_the_tests(translated_courses, language):
     course, _ = translated_courses
     name = assignment(language)
-    release = nbformat.read(REPO / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "release" / name / f"{NOTEBOOK}.ipynb", as_version=4)
     title = cell_by_id(release, "intro").source.splitlines()[0].lstrip("# ")
     assert title != "Gradient Checking"
     for student in LOST:
@@ -96,7 +97,7 @@ def message_ids():
 def in_language(language, english, ids):
     """``english`` (a message a student was shown, line by line) as ``language``'s catalogue
     says it, with the same values filled in: what the translated release must show."""
-    translation = load_messages(REPO / "release" / assignment(language) / MESSAGES_FILE)
+    translation = load_messages(ROOT / "release" / assignment(language) / MESSAGES_FILE)
     lines = []
     for line in english.split("\n"):
         indent = line[:len(line) - len(line.lstrip())]

@@ -9,43 +9,38 @@ import nbformat
 import pytest
 from staleness import explain
 
+from course_constants import ASSIGNMENT, MESSAGES_FILE, NOTEBOOK, ROOT
+from figures import figure_texts
 from grading.cells import cell_by_id, is_answer
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO
-from i18n import MESSAGES_FILE, assignment, catalogue, code_text, languages, markdown
+from i18n import assignment, catalogue, code_text, languages, markdown
 from i18n.build import write_assignment
-from scripts.make_figures import figure_texts
 
 LANGUAGES = languages()
 
 
-@pytest.fixture(scope="module")
-def labels():
-    return figure_texts()
-
-
 def read(folder, name):
-    return nbformat.read(REPO / folder / name / f"{NOTEBOOK}.ipynb", as_version=4)
+    return nbformat.read(ROOT / folder / name / f"{NOTEBOOK}.ipynb", as_version=4)
 
 
 def test_the_lesson_is_translated_into_chinese_and_korean():
     assert {"zh", "ko"} <= set(LANGUAGES)
     for language in LANGUAGES:
-        assert (REPO / "source" / assignment(language) / f"{NOTEBOOK}.ipynb").is_file()
-        assert (REPO / "release" / assignment(language) / f"{NOTEBOOK}.ipynb").is_file()
+        assert (ROOT / "source" / assignment(language) / f"{NOTEBOOK}.ipynb").is_file()
+        assert (ROOT / "release" / assignment(language) / f"{NOTEBOOK}.ipynb").is_file()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_catalogue_is_complete_and_current(language, labels):
-    problems = catalogue.problems(language, figure_texts=labels)
+def test_the_catalogue_is_complete_and_current(language):
+    problems = catalogue.problems(language)
     assert not problems, "\n".join(map(str, problems))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_translated_source_is_what_the_build_writes(tmp_path, language):
     """Every file of source/gradient_checking_<language>/ is generated: run `make translations`."""
-    committed = REPO / "source" / assignment(language)
+    committed = ROOT / "source" / assignment(language)
     fresh = write_assignment(language, tmp_path / assignment(language), figures=False)
-    english = REPO / "source" / ASSIGNMENT
+    english = ROOT / "source" / ASSIGNMENT
     expected = sorted(p.name for p in english.iterdir() if p.name != "__pycache__") + [MESSAGES_FILE]
     assert sorted(p.name for p in committed.iterdir() if p.name != "__pycache__") == sorted(expected)
     assert sorted(p.name for p in (committed / "images").iterdir()) == sorted(
@@ -121,7 +116,7 @@ def test_every_cell_holds_the_same_code_as_the_english(folder, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_translation_that_touches_code_or_math_is_refused(language, labels):
+def test_a_translation_that_touches_code_or_math_is_refused(language):
     data = copy.deepcopy(catalogue.load(language))
     ex1 = data["cells"]["ex1_forward_propagation"][0]
     ex1[language] = ex1[language].rstrip("\n") + '"""; import os; """\n'  # code smuggled into a docstring
@@ -130,7 +125,7 @@ def test_a_translation_that_touches_code_or_math_is_refused(language, labels):
     data["code_stub"][language] = data["code_stub"][language].replace("raise", "pass  #")
     del data["cells"]["ex2_text"]
     data["cells"]["no_such_cell"] = [{"en": "Old text", language: "x"}]
-    found = [str(p) for p in catalogue.problems(language, data, figure_texts=labels)]
+    found = [str(p) for p in catalogue.problems(language, data)]
     assert any("cell ex2_text: missing" in p for p in found), found
     assert any("cell no_such_cell: unused" in p for p in found), found
     assert any("ex1_forward_propagation" in p and "tokens differ" in p for p in found), found
@@ -140,7 +135,7 @@ def test_a_translation_that_touches_code_or_math_is_refused(language, labels):
         catalogue.translate_notebook(language, data)
 
 
-def test_an_english_edit_names_the_translations_to_update(tmp_path, monkeypatch, labels):
+def test_an_english_edit_names_the_translations_to_update(tmp_path, monkeypatch):
     """The instructor changes one sentence of prose and one of a docstring, and one line
     of code: the prose and docstring are stale in every language, the code is not (it
     flows into every translation by itself)."""
@@ -157,8 +152,8 @@ def test_an_english_edit_names_the_translations_to_update(tmp_path, monkeypatch,
     monkeypatch.setattr(catalogue, "catalogue_path", lambda language: tmp_path / language / "notebook.yaml")
     for language in LANGUAGES:
         (tmp_path / language).mkdir()
-        shutil.copy(REPO / "translations" / language / "notebook.yaml", tmp_path / language)
-        found = catalogue.problems(language, notebook=edited, figure_texts=labels)
+        shutil.copy(ROOT / "translations" / language / "notebook.yaml", tmp_path / language)
+        found = catalogue.problems(language, notebook=edited)
         assert sorted(p.where for p in found) == ["cell ex1_forward_propagation", "cell intro"]
         assert all(p.what.startswith("stale") for p in found)
         # The message shows what changed, as a diff of the English.
@@ -168,33 +163,33 @@ def test_an_english_edit_names_the_translations_to_update(tmp_path, monkeypatch,
 
         # `update` carries the old translation over, for review against the old English ...
         before = catalogue.load(language)["cells"]["intro"][0]
-        catalogue.update(language, notebook=edited, figure_texts=labels)
+        catalogue.update(language, notebook=edited)
         data = catalogue.load(language)
         pair = data["cells"]["intro"][0]
         assert (pair["en"], pair["was"], pair[language]) == (intro.source, before["en"], before[language])
-        found = catalogue.problems(language, data, notebook=edited, figure_texts=labels)
+        found = catalogue.problems(language, data, notebook=edited)
         assert sorted(p.where for p in found) == ["cell ex1_forward_propagation", "cell intro"]
         assert all(p.what.startswith("to review") for p in found)
 
         # ... and once a translator has looked (and deleted `was`), it builds, with the new code.
         for key in ("intro", "ex1_forward_propagation"):
             del data["cells"][key][0]["was"]
-        assert catalogue.problems(language, data, notebook=edited, figure_texts=labels) == []
+        assert catalogue.problems(language, data, notebook=edited) == []
         built = catalogue.translate_notebook(language, data, edited)
         assert "x, theta = 2, 5" in cell_by_id(built, "test_ex1_forward_propagation").source
 
 
-def test_a_new_language_starts_with_every_text_to_translate(tmp_path, monkeypatch, labels):
+def test_a_new_language_starts_with_every_text_to_translate(tmp_path, monkeypatch):
     monkeypatch.setattr(catalogue, "catalogue_path", lambda language: tmp_path / language / "notebook.yaml")
-    catalogue.update("fr", figure_texts=labels)
-    found = catalogue.problems("fr", figure_texts=labels)
+    catalogue.update("fr")
+    found = catalogue.problems("fr")
     english = catalogue.english_notebook()
     with_text = [c for c in english.cells if catalogue.english_texts(c)]
     untranslated = [p for p in found if p.what == "not translated yet"]
     assert len([p for p in untranslated if p.where.startswith("cell ")]) == sum(
         len(catalogue.english_texts(c)) for c in with_text)
     assert len([p for p in untranslated if p.where == "code_stub"]) == 1
-    assert len([p for p in found if p.where == "figures"]) == len(labels)
+    assert len([p for p in found if p.where == "figures"]) == len(figure_texts())
 
 
 # --- the text of code cells ------------------------------------------------------------------

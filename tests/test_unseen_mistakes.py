@@ -16,7 +16,7 @@ from mistake_catalogue import CELLS_OF, CORRECT, EX3, EX4, MISTAKES
 from notebook_exec import run_cells
 from unseen_mistakes import RIGHT, STAGES, UNSEEN
 
-from grading.submissions import edit, fill, release_notebook, solution_answers, source_notebook
+from scaffold.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 
 PUBLIC = {EX3: "test_ex3_gradient_check", EX4: "test_ex4_gradient_check_n",
           "ex5_fixed_backward_propagation_n": "test_ex5_fixed_backward_propagation_n"}
@@ -181,11 +181,11 @@ def test_a_translated_release_locates_in_its_language(language, words, tmp_path)
 
     from nbclient import NotebookClient
 
-    from grading.course import ASSIGNMENT, REPO
+    from course_constants import ASSIGNMENT, ROOT
 
     assignment = f"{ASSIGNMENT}_{language}"
     folder = tmp_path / assignment
-    shutil.copytree(REPO / "release" / assignment, folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    shutil.copytree(ROOT / "release" / assignment, folder, ignore=shutil.ignore_patterns("*.ipynb"))
     release = release_notebook(assignment=assignment)
     solutions = solution_answers(source_notebook(assignment=assignment))
     entries = [m for m in UNSEEN if m.name in TRANSLATED_SAMPLE]

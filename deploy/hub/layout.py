@@ -19,9 +19,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from course_constants import COURSE_ID
+
 HERE = Path(__file__).resolve().parent
-COURSE_ID = "gradient-checking"
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 
 

@@ -2,10 +2,10 @@
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from grading.course import ASSIGNMENT, NOTEBOOK
+from course_constants import ASSIGNMENT, COURSE_ID, NOTEBOOK
 
 
-def cell_scores(db_url, course_id="gradient-checking", assignment=ASSIGNMENT):
+def cell_scores(db_url, course_id=COURSE_ID, assignment=ASSIGNMENT):
     """``{student: {grade_id: (score, max_score)}}`` for every student autograded in ``assignment``."""
     table = {}
     with Gradebook(db_url, course_id) as gradebook:

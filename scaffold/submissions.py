@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from grading.cells import cell_by_id, grade_id, is_answer
-from grading.course import ASSIGNMENT, NOTEBOOK, REPO
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -22,11 +22,11 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
 
 
-def source_notebook(course=REPO, assignment=ASSIGNMENT):
+def source_notebook(course=ROOT, assignment=ASSIGNMENT):
     return read_notebook(Path(course) / "source" / assignment / f"{NOTEBOOK}.ipynb")
 
 
-def release_notebook(course=REPO, assignment=ASSIGNMENT):
+def release_notebook(course=ROOT, assignment=ASSIGNMENT):
     return read_notebook(Path(course) / "release" / assignment / f"{NOTEBOOK}.ipynb")
 
 
@@ -66,7 +66,7 @@ def fill(answers, release=None):
     return notebook
 
 
-def sample_submissions(course=REPO, assignment=ASSIGNMENT):
+def sample_submissions(course=ROOT, assignment=ASSIGNMENT):
     """The demo's four students: name -> notebook, in ``assignment`` (a translation's
     samples carry its docstrings; their code is the English samples' code)."""
     source = source_notebook(course, assignment)

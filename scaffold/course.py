@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "gradient_checking"  # the English original; translations are gradient_checking_<language>
-NOTEBOOK = "Gradient_Checking"
+from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
+
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 
@@ -29,13 +28,14 @@ def make_course(destination, with_release=False):
     """
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", destination / "nbgrader_config.py")
+    for name in ("nbgrader_config.py", "course_constants.py"):  # the config reads the constants
+        shutil.copy(ROOT / name, destination / name)
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    shutil.copytree(REPO / "source", destination / "source", symlinks=False, ignore=ignore)
+    shutil.copytree(ROOT / "source", destination / "source", symlinks=False, ignore=ignore)
     # nbgrader_config.py imports the kit's grading preprocessors from beside itself.
-    shutil.copytree(REPO / "grading", destination / "grading", ignore=ignore, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "grading", destination / "grading", ignore=ignore, dirs_exist_ok=True)
     if with_release:
-        shutil.copytree(REPO / "release", destination / "release", ignore=ignore)
+        shutil.copytree(ROOT / "release", destination / "release", ignore=ignore)
     return destination
 
 
@@ -65,7 +65,7 @@ def nbgrader(course, *arguments, check=True, timeout=1800):
     return process
 
 
-def assignments(course=REPO):
+def assignments(course=ROOT):
     """Every assignment of the course: one folder each under ``source/`` (the English
     one and its translations)."""
     return sorted(path.name for path in (Path(course) / "source").iterdir()
