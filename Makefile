@@ -81,7 +81,7 @@ hub: $(STAMP)
 hub-clean: $(STAMP)
 	$(BIN)/python -m deploy.hub clean --root $(HUB_ROOT)
 
-# Speed figures for the README's performance section (not run by `make test`).
+# Speed figures for docs/performance.md (not run by `make test`).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.grading_speed
 	$(BIN)/python -m benchmarks.checker_speed
