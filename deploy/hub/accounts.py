@@ -181,11 +181,7 @@ def write_jupyter_settings(layout):
         "# Written by deploy/hub (make hub): the course and its exchange, for every user of this hub.\n"
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-        f"c.Exchange.root = {str(layout.exchange)!r}\n"
-        "# The course's nbgrader_config.py replaces this list; should it fail to load (its\n"
-        "# grading/ gone), autograding stops on this import instead of running student code\n"
-        "# unsandboxed with the instructor's rights.\n"
-        "c.Autograde.autograde_preprocessors = ['grading.preprocessors.GuardedExecute']\n")
+        f"c.Exchange.root = {str(layout.exchange)!r}\n")
     # The hub is offline: no news pop-up, no update check, for everyone.
     overrides = layout.venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     overrides.parent.mkdir(parents=True, exist_ok=True)
