@@ -35,6 +35,8 @@ import os
 import stat
 from pathlib import Path
 
+from grading.problem_log import log_problem, submission
+
 MAX_BYTES = 64 * 1024 ** 2     # all copied files of one submission together
 MAX_ENTRIES = 10_000           # files and folders of one submission
 MAX_DEPTH = 32                 # folders inside folders
@@ -261,12 +263,12 @@ def skipped_entries(student, assignment):
     return list(_skipped.get((student, assignment), []))
 
 
-def who(converter, student, assignment):
-    """``<student>/<notebook>`` for the log, or ``<student>/<assignment>`` when the
-    assignment has several notebooks (a link named like a notebook is none)."""
+def _notebook_name(converter, assignment):
+    """The notebook the log names the submission by, or the assignment when it has
+    several notebooks (a link named like a notebook is none)."""
     names = [os.path.splitext(os.path.basename(path))[0] for path in getattr(converter, "notebooks", [])
              if not os.path.islink(path)]
-    return f"{student}/{names[0] if len(names) == 1 else assignment}"
+    return names[0] if len(names) == 1 else assignment
 
 
 def copy_submission(converter, assignment_id, student_id):
@@ -284,7 +286,7 @@ def copy_submission(converter, assignment_id, student_id):
         skipped = copy_folder(source, dest, coursedir.ignore + ["*.ipynb"],
                               instructor_files(coursedir, assignment_id))
     for reason in skipped:
-        log.warning("[grading] %s: %s", who(converter, student_id, assignment_id), reason)
+        log_problem(log, submission(student_id, _notebook_name(converter, assignment_id)), reason)
     _skipped[(student_id, assignment_id)] = skipped
 
 

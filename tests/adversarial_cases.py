@@ -194,18 +194,13 @@ FAKE_PUBLIC_TESTS = SHADOW_PUBLIC_TESTS.replace("SHADOW", "REPLACED")
 def own_messages():
     """A compiled catalogue a student might bring to the English assignment: the public
     tests' verdict made to say OWN MESSAGES, and a failure made to read like a pass."""
-    import io
+    from catalogues import compiled_messages
 
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-
-    catalog = Catalog(locale="de")
-    catalog.add("All tests passed.", "OWN MESSAGES: all tests passed.")
-    catalog.add("forward_propagation(x={x}, theta={theta}) returned {got}, which is theta + x: the cost "
-                "is the product theta * x.", "OWN MESSAGES: All tests passed.")
-    out = io.BytesIO()
-    write_mo(out, catalog)
-    return out.getvalue()
+    return compiled_messages("de", {
+        "All tests passed.": "OWN MESSAGES: all tests passed.",
+        "forward_propagation(x={x}, theta={theta}) returned {got}, which is theta + x: the cost "
+        "is the product theta * x.": "OWN MESSAGES: All tests passed.",
+    })
 
 LIAR = """
 class _Liar(float):

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from system_packages import ensure, free_port
 
+from course_constants import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 #: Screenshots of the browser tests, for a person to look at (ignored by git).
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+ARTIFACTS = ROOT / "artifacts" / "browser"
 
 # Quiet, reproducible, offline: no GPU, no QUIC, nothing fetched behind the page's back.
 CHROMIUM_ARGS = [

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The kit's modules, for every test module (pytest puts only tests/ on sys.path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_constants import ASSIGNMENT  # noqa: E402
+from course_constants import ASSIGNMENT, ROOT  # noqa: E402
 from i18n import assignment, languages  # noqa: E402
 from scaffold.course import generate_release, make_course, nbgrader, submit  # noqa: E402
 from scaffold.scores import cell_scores  # noqa: E402
@@ -72,7 +71,7 @@ def browser(chromium, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def repo():
-    return REPO
+    return ROOT
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ HIDDEN_SNIPPETS = ("_calls.clear()", "_cubic_steps(_P, _eps)",
                    "backward_propagation = lambda x, theta: 4 * x * theta", "_quadratic_case()")
 
 
-def ensure_bubblewrap():
+def why_no_sandbox():
     """Install Debian's bubblewrap when missing; the reason if the sandbox cannot run."""
     why = ensure("bubblewrap")
     if why:
@@ -106,7 +106,7 @@ class Batch:
 @pytest.fixture(scope="session")
 def batch(tmp_path_factory):
     result = Batch()
-    result.no_sandbox = ensure_bubblewrap()
+    result.no_sandbox = why_no_sandbox()
     course = result.course = kit_course(tmp_path_factory.mktemp("adversarial") / "course")
     solutions = solution_answers(source_notebook(course))
     release = release_notebook(course)
@@ -529,7 +529,7 @@ def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
     RLIMIT_NPROC in the sandbox's own user namespace, and its writes by the tmpfs."""
     if os.geteuid() != 0:
         pytest.skip("switching to another user needs root")
-    why = ensure_bubblewrap()
+    why = why_no_sandbox()
     if why:
         skip_or_fail(f"no sandbox here: {why}")
     python = sys.executable

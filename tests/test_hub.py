@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import CHROMIUM_ARGS, ensure_chromium
+from browser_support import CHROMIUM_ARGS
 from demo_expectations import LOST, POINTS
 from hub_support import Person, write_lab_settings
 from system_packages import SHARED_VENV, free_port, skip_or_fail
@@ -93,10 +93,9 @@ def hub():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    chromium, why = ensure_chromium()
-    if chromium is None:
-        skip_or_fail(why)
+def chromium_browser(chromium):
+    """One Chromium for the module (the suite's ``chromium``: installed, fonts cached first);
+    each person of the round trip gets a context of their own in it."""
     if sync_playwright is None:
         skip_or_fail("playwright (requirements-dev.txt) is not installed")
     with sync_playwright() as playwright:
@@ -243,8 +242,8 @@ def student_works(person, answers, release, step, observed, run):
 
 
 @pytest.fixture(scope="module")
-def round_trip(hub, browser):
-    return run_round_trip(hub, browser)
+def round_trip(hub, chromium_browser):
+    return run_round_trip(hub, chromium_browser)
 
 
 def run_round_trip(layout, browser):

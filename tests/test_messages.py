@@ -180,14 +180,12 @@ def test_a_translation_keeps_every_placeholder(language):
 def test_say_fills_in_a_translation_and_never_fails_a_test(kit):
     """``course_language.say`` is the notebook's ``_``: translated, then filled in; a translation
     whose placeholders do not fit gives the English instead of an error."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
+    from catalogues import compiled_messages
 
-    catalog = Catalog(locale="zh")
-    catalog.add("{name} has shape {got}", "{name} 的形状是 {got}")
-    catalog.add("{function} returned {value}", "{function} 返回了 {wert}")   # a broken translation
-    with open(kit / MESSAGES_FILE, "wb") as handle:
-        write_mo(handle, catalog)
+    (kit / MESSAGES_FILE).write_bytes(compiled_messages("zh", {
+        "{name} has shape {got}": "{name} 的形状是 {got}",
+        "{function} returned {value}": "{function} 返回了 {wert}",   # a broken translation
+    }))
     code = ("from course_language import say\n"
             "print(say('{name} has shape {got}', name='dW1', got=(4, 5)))\n"
             "print(say('{function} returned {value}', function='f', value=3))\n"

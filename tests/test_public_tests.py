@@ -18,7 +18,7 @@ from notebook_code import fixed_backward, given_namespace
 
 import diagnosis
 import public_tests
-from course_constants import ROOT
+from course_constants import MESSAGES_FILE, ROOT
 from gc_utils import dictionary_to_vector, gradients_to_vector, vector_to_dictionary
 from i18n import messages
 from scaffold.submissions import solution_answers
@@ -257,18 +257,16 @@ def test_message_ids_are_clean_sentences():
 def test_a_translation_reaches_the_student(tmp_path):
     """Both modules take their messages from course_language: a messages.mo beside the
     helpers (as a translated assignment ships it) changes what every test says."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
+    from catalogues import compiled_messages
 
     for name in ("public_tests.py", "diagnosis.py", "course_language.py", "gc_utils.py", "testCases.py",
                  "gradient_checker.py", "stage_trace.py", "stages.py"):
         (tmp_path / name).write_bytes((ROOT / name).read_bytes())
-    catalog = Catalog(locale="de")
-    catalog.add("All tests passed.", "Alle Tests bestanden.")
-    catalog.add("{function} returned None; it must end with a return statement that returns the number",
-                "{function} gab None zurück; beende sie mit einer return-Anweisung, die die Zahl zurückgibt")
-    with open(tmp_path / "messages.mo", "wb") as handle:
-        write_mo(handle, catalog)
+    (tmp_path / MESSAGES_FILE).write_bytes(compiled_messages("de", {
+        "All tests passed.": "Alle Tests bestanden.",
+        "{function} returned None; it must end with a return statement that returns the number":
+            "{function} gab None zurück; beende sie mit einer return-Anweisung, die die Zahl zurückgibt",
+    }))
     code = ("import public_tests\n"
             "public_tests.forward_propagation_test(lambda x, theta: theta * x)\n"
             "try:\n"

@@ -9,13 +9,14 @@ write nothing into the repository, so they may run in parallel.
 
 import json
 import os
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from course_constants import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01_choosing_epsilon", "02_kinks", "03_big_networks", "04_randomness", "05_regularization"]
 
 

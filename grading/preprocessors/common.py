@@ -3,14 +3,17 @@ the error output a cell gets when grading, not the student's code, stopped it.""
 
 import nbformat
 
+from grading.problem_log import log_problem, submission
+
 
 def who(resources):
+    """The submission nbgrader is converting, as the log names it."""
     info = resources.get("nbgrader", {})
-    return f"{info.get('student', '?')}/{info.get('notebook', '?')}"
+    return submission(info.get("student", "?"), info.get("notebook", "?"))
 
 
 def report(log, resources, message):
-    log.warning("[grading] %s: %s", who(resources), message)
+    log_problem(log, who(resources), message)
 
 
 def error_output(ename, evalue):

@@ -10,6 +10,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 
 from grading import safe_copy
 from grading.preprocessors.common import who
+from grading.problem_log import log_problem
 
 MAX_NOTEBOOK_BYTES = 128 * 1024 ** 2
 
@@ -68,8 +69,8 @@ class TolerantNotebookExporter(NotebookExporter):
             fd = safe_copy.open_submitted(filename, base, refuse, MAX_NOTEBOOK_BYTES)
         except safe_copy.Refused as refused:
             problem = f"the notebook file was not read: {refused}"
-            self.log.warning("[grading] %s: %s; every graded cell scores 0",
-                             who(resources) if info else filename, problem)
+            log_problem(self.log, who(resources) if info else filename,
+                        f"{problem}; every graded cell scores 0")
             return self.from_notebook_node(placeholder_notebook(problem), resources=resources, **kw)
         modified = datetime.datetime.fromtimestamp(os.fstat(fd).st_mtime, tz=datetime.timezone.utc)
         metadata["modified_date"] = modified.strftime("%B %-d, %Y")
@@ -85,7 +86,6 @@ class TolerantNotebookExporter(NotebookExporter):
         except Exception as error:  # any reason at all: the batch must go on
             problem = f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
         if problem is not None:
-            self.log.warning("[grading] %s: not a readable notebook (%s); every graded cell scores 0",
-                             name, problem)
+            log_problem(self.log, name, f"not a readable notebook ({problem}); every graded cell scores 0")
             notebook = placeholder_notebook(problem)
         return self.from_notebook_node(notebook, resources=resources, **kw)
