@@ -20,6 +20,7 @@ def test_figures_are_up_to_date(tmp_path):
     _compare(make_all(tmp_path), REPO / "source" / ASSIGNMENT / "images")
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("language", languages())
 def test_translated_figures_are_up_to_date(tmp_path, language, cjk_fonts):
     _compare(make_all(tmp_path, language), language_images(language), language)

@@ -21,6 +21,9 @@ from grading.course import ASSIGNMENT, generate_release, make_course, submit, to
 from grading.scores import cell_scores
 from grading.submissions import sample_submissions
 
+# A PostgreSQL server (installed when missing), written by parallel graders of a whole course.
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
 COURSE_ID = "gradient-checking"
 
 

@@ -49,6 +49,9 @@ from grading.parallel import in_shard
 from grading.scores import cell_scores
 from grading.submissions import release_notebook, sample_submissions, solution_answers, source_notebook
 
+# A Slurm cluster and a PostgreSQL server (installed when missing) grading a whole course.
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
 COURSE_ID = "gradient-checking"
 SCRIPT = REPO / "deploy" / "slurm" / "grade.sbatch"
 SHARDS = 3

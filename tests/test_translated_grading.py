@@ -19,6 +19,9 @@ from grading.scores import cell_scores
 from grading.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 from i18n import MESSAGES_FILE, assignment, catalogue, languages, messages
 
+# nbgrader grades whole courses in every language (demo_course, translated_courses, hidden_course).
+pytestmark = pytest.mark.slow
+
 LANGUAGES = languages()
 #: Letters of the Chinese and Korean scripts.
 CJK = r"[\u3400-\u9fff\uac00-\ud7af]"
