@@ -9,7 +9,7 @@ ASSIGNMENT := gradient_checking
 # nbgrader starts `alembic` and kernels by name: find them in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup lock demo test release translations messages figures lab lint grade bench clean hub hub-clean
+.PHONY: setup lock demo test test-fast release translations messages figures lab lint grade bench clean hub hub-clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The tests that need no service, browser, hub or system package and grade no whole
+# course (pytest markers `system` and `slow`, pyproject.toml): a few minutes at most.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not system and not slow"
 
 # Every assignment under source/: the English one, and its translations rebuilt first.
 release: translations

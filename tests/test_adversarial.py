@@ -53,6 +53,10 @@ from scaffold.course import submit as place
 from scaffold.scores import cell_scores
 from scaffold.submissions import fill, release_notebook, sample_submissions, solution_answers, source_notebook
 
+# nbgrader grades a whole course of submissions in every test; the batch's (session fixture)
+# installs bubblewrap when missing: those tests are `system` too.
+pytestmark = pytest.mark.slow
+
 DEMO_TOTALS = {student: total(student) for student in LOST}
 # Fast enough for a test: the notebook runs in about a second, so 10 s means a hung cell
 # (with room for a loaded CI machine).
@@ -147,6 +151,7 @@ def all_output_text(notebook):
 
 # --- the batch as a whole ------------------------------------------------------------------
 
+@pytest.mark.system
 def test_batch_finishes_and_grades_everyone(batch, capsys):
     assert batch.autograde.returncode == 0, batch.log[-4000:]
     assert batch.feedback.returncode == 0, batch.feedback.stderr[-4000:]
@@ -163,11 +168,13 @@ def test_batch_finishes_and_grades_everyone(batch, capsys):
         print("\n".join(rows))
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("student,total", sorted(DEMO_TOTALS.items()))
 def test_demo_students_keep_their_scores(batch, student, total):
     assert sum(score for score, _ in batch.scores[student].values()) == total
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_case_scores(batch, case):
     got = {cell: score for cell, (score, _) in batch.scores[case.name].items()}
@@ -176,6 +183,7 @@ def test_case_scores(batch, case):
     assert got == case.expected(points)
 
 
+@pytest.mark.system
 def test_no_grade_is_left_for_manual_grading(batch):
     db = sqlite3.connect(batch.course / "gradebook.db")
     flagged = db.execute("SELECT count(*) FROM grade WHERE needs_manual_grade = 1").fetchone()[0]
@@ -184,6 +192,7 @@ def test_no_grade_is_left_for_manual_grading(batch):
 
 # --- faults: one clear line each, bounded output --------------------------------------------
 
+@pytest.mark.system
 @pytest.mark.parametrize("student,words", [
     ("k_kernel_exit", "KernelDied"),
     ("k_loop_ignores_interrupt", "ignored the interrupt"),
@@ -214,6 +223,7 @@ def test_instructor_gets_a_line_per_problem(batch, student, words):
     assert lines, f"no [grading] line for {student} mentioning {words!r}"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("student", ["k_invalid_json", "k_not_a_notebook"])
 def test_unreadable_notebook_is_reported_and_scored(batch, student):
     assert any(f"submitted/{student}/" in line and "not a readable notebook" in line
@@ -222,6 +232,7 @@ def test_unreadable_notebook_is_reported_and_scored(batch, student):
     assert "could not be read as a notebook" in notebook.cells[0].source
 
 
+@pytest.mark.system
 def test_stored_output_is_bounded_in_bytes(batch):
     limit = 64 * 1024 + 1024   # LimitOutputBytes.max_bytes plus its note
     notebook = autograded(batch, "k_output_flood")
@@ -237,6 +248,7 @@ def test_stored_output_is_bounded_in_bytes(batch):
 
 # --- fakes: helpers cannot be replaced or shadowed ------------------------------------------
 
+@pytest.mark.system
 def test_replaced_helper_is_overwritten(batch):
     folder = batch.course / "autograded" / "f_helper_replaced" / ASSIGNMENT
     source = batch.course / "source" / ASSIGNMENT
@@ -244,6 +256,7 @@ def test_replaced_helper_is_overwritten(batch):
     assert "REPLACED" not in all_output_text(autograded(batch, "f_helper_replaced"))
 
 
+@pytest.mark.system
 def test_shadowing_packages_are_removed(batch):
     folder = batch.course / "autograded" / "f_shadow_packages" / ASSIGNMENT
     for package in ("public_tests", "gc_utils", "gradient_checker"):
@@ -254,6 +267,7 @@ def test_shadowing_packages_are_removed(batch):
     assert (batch.course / "submitted" / "f_shadow_packages" / ASSIGNMENT / "gc_utils").is_dir()
 
 
+@pytest.mark.system
 def test_submitted_messages_are_removed(batch):
     """The messages a student reads in grading are the release's (English here), never a
     catalogue the submission brought."""
@@ -267,6 +281,7 @@ def test_submitted_messages_are_removed(batch):
 
 # --- confinement ----------------------------------------------------------------------------
 
+@pytest.mark.system
 def test_nothing_outside_the_submissions_changes(batch):
     assert batch.after["source"] == batch.before["source"]
     assert batch.after["release"] == batch.before["release"]
@@ -275,6 +290,7 @@ def test_nothing_outside_the_submissions_changes(batch):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.system
 def test_hostile_student_is_confined(batch):
     """What the hostile student's code reports, and what really happened outside."""
     if batch.no_sandbox:
@@ -297,6 +313,7 @@ def test_hostile_student_is_confined(batch):
     assert sum(score for score, _ in batch.scores[HOSTILE_CASE.name].values()) == 10
 
 
+@pytest.mark.system
 def test_links_made_by_the_kernel_reach_nothing(batch):
     """The hostile kernel replaced its notebook by a link to a file outside; nbgrader
     then writes the graded notebook and chmods every file: through the link, the
@@ -319,11 +336,13 @@ def links_below(folder):
             for name in dirs + files if os.path.islink(os.path.join(root, name))]
 
 
+@pytest.mark.system
 def test_no_link_reaches_an_autograded_folder(batch):
     links = links_below(batch.course / "autograded")
     assert links == []
 
 
+@pytest.mark.system
 def test_links_beside_the_notebook_are_not_followed(batch):
     name = "l_links_beside"
     folder = batch.course / "autograded" / name / ASSIGNMENT
@@ -343,6 +362,7 @@ def test_links_beside_the_notebook_are_not_followed(batch):
     assert len(notes) == 1 and "/etc/passwd" in notes[0] and "named pipe" in notes[0]
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("student,reason", [
     ("l_notebook_links_to_source", "it is a symbolic link to '../../../source/gradient_checking/"),
     ("l_notebook_hard_link", "it is the instructor's own file under another name"),
@@ -354,6 +374,7 @@ def test_a_linked_notebook_is_graded_as_empty(batch, student, reason):
     assert reason in notebook.cells[0].source
 
 
+@pytest.mark.system
 def test_no_hidden_test_text_in_any_output(batch):
     """Outputs and feedback of every student: no hidden test, however the
     submission tried to reach one (links, reading the graded notebook)."""
@@ -380,6 +401,7 @@ def output_of(notebook, wanted):
 CAP = GuardedExecute.process_limit.default_value
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("student,cell,kind", [
     ("p_fork_bomb", EX1, "forks"), ("p_thread_bomb", EX2, "threads"), ("p_popen_bomb", EX3, "processes"),
 ])
@@ -397,6 +419,7 @@ def test_process_bombs_stop_at_the_cap(batch, student, cell, kind):
     assert f"[grading] {student}/{NOTEBOOK}: the kernel reached its cap of {CAP}" in batch.log
 
 
+@pytest.mark.system
 def test_no_process_outlives_grading(batch):
     left = []
     for proc in Path("/proc").iterdir():
@@ -419,6 +442,7 @@ def test_no_process_outlives_grading(batch):
     assert [owner for owner in owners if not os.path.exists(f"/proc/{owner}")] == []
 
 
+@pytest.mark.system
 def test_disk_writes_are_capped_in_all(batch):
     if batch.no_sandbox:
         skip_or_fail(f"no sandbox here: {batch.no_sandbox}")
@@ -439,6 +463,7 @@ def test_disk_writes_are_capped_in_all(batch):
 
 # --- deleted cells --------------------------------------------------------------------------
 
+@pytest.mark.system
 def test_deleted_read_only_cells_are_back_in_their_place(batch):
     source = [grade_id(c) for c in nbformat.read(str(batch.course / "source" / ASSIGNMENT /
                                                       f"{NOTEBOOK}.ipynb"), 4).cells]
@@ -454,6 +479,7 @@ def test_deleted_read_only_cells_are_back_in_their_place(batch):
 
 # --- tampered metadata ----------------------------------------------------------------------
 
+@pytest.mark.system
 @pytest.mark.parametrize("case", METADATA_CASES, ids=[case.name for case in METADATA_CASES])
 def test_tampered_cells_are_graded_as_released(batch, case):
     """Every known cell back in source/'s order with the gradebook's metadata, one note at the
@@ -472,6 +498,7 @@ def test_tampered_cells_are_graded_as_released(batch, case):
     assert sum(top for _, top in batch.scores[case.name].values()) == 10
 
 
+@pytest.mark.system
 def test_honest_notebooks_get_no_metadata_note(batch):
     for student in DEMO_TOTALS:
         assert all(cell.get("id") != NOTE_ID for cell in autograded(batch, student).cells), student
@@ -482,6 +509,7 @@ def test_honest_notebooks_get_no_metadata_note(batch):
 
 # --- feedback -------------------------------------------------------------------------------
 
+@pytest.mark.system
 def test_feedback_shows_messages_not_hidden_tests(batch):
     html = (batch.course / "feedback" / "w_missing_factor_2" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
     assert "with the right derivative of a curved cost, gradient_check must return less than 2e-7" in html
@@ -524,6 +552,7 @@ def _cannot_run(python):
     return probe.stderr.strip()[-300:] if probe.returncode else None
 
 
+@pytest.mark.system
 def test_caps_hold_when_grading_as_another_user(tmp_path_factory):
     """No pids cgroup is writable for this user: the kernel's processes are capped by
     RLIMIT_NPROC in the sandbox's own user namespace, and its writes by the tmpfs."""

@@ -29,6 +29,9 @@ from grading.cells import grade_id as _grade_id
 from grading.cells import is_graded
 from scaffold.submissions import release_notebook, solution_answers
 
+# JupyterLab and Chromium (installed when missing) for every test.
+pytestmark = pytest.mark.system
+
 RELEASE = ROOT / "release" / ASSIGNMENT
 ALL_PASSED = "All tests passed."
 
@@ -263,6 +266,7 @@ FORMULAS_JS = """
 """
 
 
+@pytest.mark.slow
 def test_the_feedback_shows_scores_and_messages(browser, demo_course):
     course, scores = demo_course
     for student in ("complete", "unfixed_backward"):

@@ -29,6 +29,9 @@ from i18n import assignment, catalogue, languages
 from i18n.markdown import formulas
 from scaffold.submissions import sample_submissions
 
+# JupyterLab and Chromium, with Debian's CJK fonts (installed when missing), for every test.
+pytestmark = pytest.mark.system
+
 LANGUAGES = languages()
 #: Letters of the CJK scripts: Han, kana, Hangul, and the full-width punctuation around them.
 CJK = r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]"
@@ -212,6 +215,7 @@ def test_a_complete_solution_passes_every_public_test_in_the_language(browser, l
     _assert_offline(browser, before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_feedback_shows_scores_and_the_lesson_in_the_language(browser, translated_courses, language):
     course, scores = translated_courses

@@ -20,6 +20,7 @@ def test_figures_are_up_to_date(tmp_path):
     _compare(draw_figures("en", tmp_path), images_folder("en"))
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("language", languages())
 def test_translated_figures_are_up_to_date(tmp_path, language, cjk_fonts):
     _compare(draw_figures(language, tmp_path), images_folder(language), language)

@@ -54,6 +54,9 @@ try:
 except ImportError:  # pragma: no cover - requirements-dev.txt installs it
     sync_playwright = None
 
+# Every test grades a whole course; the round trip's run a JupyterHub and Chromium: `system` too.
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = ROOT / "artifacts" / "hub"
 PREFIX = "gct-"
 # The hub's Python environment is kept between runs (system_packages.SHARED_VENV, rebuilt
@@ -347,6 +350,7 @@ def run_round_trip(layout, browser):
 
 # ---------------------------------------------------------------- what must hold
 
+@pytest.mark.system
 def test_each_step_of_the_formgrader_succeeded(round_trip):
     for step, (title, text) in round_trip["modals"].items():
         assert title == "Success", f"formgrader {step}: {title}\n{text}"
@@ -354,6 +358,7 @@ def test_each_step_of_the_formgrader_succeeded(round_trip):
     assert "graded 3 of 3 submissions" in round_trip["grading_log"], round_trip["grading_log"]
 
 
+@pytest.mark.system
 def test_students_see_the_assignment_list_and_not_the_formgrader(hub, round_trip):
     menus, status, disabled = round_trip["menus"], round_trip["formgrader_status"], round_trip["disabled"]
     assert {"Formgrader", "Create assignment", "Assignment List"} <= set(menus[hub.instructor])
@@ -364,6 +369,7 @@ def test_students_see_the_assignment_list_and_not_the_formgrader(hub, round_trip
         assert status[student] == 404, f"{student}'s /formgrader answered {status[student]}"
 
 
+@pytest.mark.system
 def test_the_formgrader_lists_each_student_by_name(hub, round_trip):
     """The roster `make hub` adds to the gradebook names every student on the formgrader's pages."""
     names = enumerate(hub.student_names, start=1)
@@ -371,6 +377,7 @@ def test_the_formgrader_lists_each_student_by_name(hub, round_trip):
     assert round_trip["listed_names"] == expected
 
 
+@pytest.mark.system
 def test_a_student_runs_the_notebook_in_their_own_server(hub, round_trip):
     """The hub's Python, the course's packages and the helpers work as a student."""
     shown = round_trip["browser_outputs"][hub.student_names[0]]
@@ -379,6 +386,7 @@ def test_a_student_runs_the_notebook_in_their_own_server(hub, round_trip):
     assert "Your backward propagation works perfectly fine!" in shown
 
 
+@pytest.mark.system
 def test_the_gradebook_holds_each_students_honest_score(hub, round_trip):
     scores = cell_scores(f"sqlite:///{hub.course / 'gradebook.db'}", COURSE_ID)
     expected = expected_scores(hub)
@@ -388,6 +396,7 @@ def test_the_gradebook_holds_each_students_honest_score(hub, round_trip):
     assert (totals[first], totals[second], totals[third]) == (10, 6, 4)
 
 
+@pytest.mark.system
 def test_the_hostile_notebook_read_nothing_it_should_not(hub, round_trip):
     third = hub.student_names[2]
     as_student = snoop_lines(round_trip["browser_outputs"][third])
@@ -438,6 +447,7 @@ def hidden_test_lines(course):
     return lines
 
 
+@pytest.mark.system
 def test_each_student_fetched_their_own_feedback_without_hidden_tests(hub, round_trip):
     scores = cell_scores(f"sqlite:///{hub.course / 'gradebook.db'}", COURSE_ID)
     order = [grade_id(cell) for cell in release_notebook(hub.course).cells if grade_id(cell) in POINTS]
@@ -468,6 +478,7 @@ def as_user_cat(layout, user, path):
                           cwd="/")
 
 
+@pytest.mark.system
 def test_students_cannot_open_the_instructors_or_each_others_files(hub, round_trip):
     course = hub.course
     students = hub.student_names

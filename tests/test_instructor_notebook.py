@@ -10,6 +10,9 @@ from nbclient import NotebookClient
 from course_constants import ASSIGNMENT, NOTEBOOK, ROOT
 from grading.cells import cell_by_id, is_graded
 
+# The instructor notebook, executed top to bottom in a kernel.
+pytestmark = pytest.mark.slow
+
 
 def outputs_of(notebook, grade_id):
     return "".join(output.get("text", "") for output in cell_by_id(notebook, grade_id).outputs)

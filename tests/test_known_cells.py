@@ -11,6 +11,7 @@ import copy
 import logging
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -224,3 +225,112 @@ def test_kept_in_place_is_a_longest_increasing_run():
     assert kept_in_place([0, 1, 2, 3]) == {0, 1, 2, 3}
     assert kept_in_place([1, 2, 3, 0]) == {0, 1, 2}
     assert kept_in_place([]) == set()
+
+
+# --- what is left alone, and the pieces ----------------------------------------------------
+
+def test_a_placeholder_for_an_unreadable_file_is_left_alone(course, caplog):
+    from grading.preprocessors.reading import placeholder_notebook
+
+    placeholder = placeholder_notebook("NotJSONError: no")
+    notebook, lines = grade(course, placeholder, caplog, steps=(RestoreKnownCells,))
+    assert notebook == placeholder and lines == []      # no deleted read-only cell put back
+
+
+def test_a_notebook_the_gradebook_does_not_know_is_left_alone(course, release, caplog):
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    resources = {"nbgrader": {"db_url": f"sqlite:///{course / 'gradebook.db'}", "notebook": "other",
+                              "assignment": "a", "student": "s"}}
+    tampered = answered(release)
+    cell_by_id(tampered, "test").metadata.nbgrader["points"] = 50
+    before = copy.deepcopy(tampered)
+    notebook, _ = RestoreKnownCells(config=config).preprocess(tampered, resources)
+    assert notebook == before
+
+
+def test_an_old_format_notebook_gets_no_cell_ids(course, release, caplog):
+    old = answered(release)
+    old.nbformat_minor = 4
+    for cell in old.cells:
+        cell.pop("id", None)
+    cell_by_id(old, "test").metadata.nbgrader["grade_id"] = "renamed"
+    notebook, _ = grade(course, old, caplog, steps=(RestoreKnownCells,))
+    assert grade_id(notebook.cells[1]) == "intro"       # after the note
+    assert all("id" not in cell for cell in notebook.cells)
+
+
+def test_the_order_comes_from_source_or_else_the_release(tmp_path):
+    from grading.preprocessors.known_cells import source_order
+
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    assert source_order(config, "a", "n") == []
+    (tmp_path / "release" / "a").mkdir(parents=True)
+    cells = source_cells()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells[::-1] + [nbformat.v4.new_code_cell("plain")]),
+                   tmp_path / "release" / "a" / "n.ipynb")
+    assert source_order(config, "a", "n") == ["outro", "test", "answer", "given", "intro"]
+    (tmp_path / "source" / "a").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "source" / "a" / "n.ipynb")
+    assert source_order(config, "a", "n") == ["intro", "given", "answer", "test", "outro"]
+
+
+def known(**fields):
+    from grading.preprocessors.known_cells import Known
+
+    cell = SimpleNamespace(name=fields.pop("name", "test"), cell_type=fields.pop("cell_type", "code"),
+                           source=fields.pop("source", TEST + HIDDEN), checksum="abc",
+                           locked=fields.pop("locked", True))
+    return Known(cell, fields.pop("points", 2.0), fields.pop("answer", False), fields.pop("task", False))
+
+
+def test_a_known_cells_metadata_is_what_generate_assignment_wrote():
+    test = known()
+    assert test.kind == "test" and test.points == 2 and isinstance(test.points, int)
+    assert test.metadata() == {"deletable": False, "editable": False, "nbgrader": {
+        "cell_type": "code", "checksum": "abc", "grade": True, "grade_id": "test", "locked": True,
+        "schema_version": 3, "solution": False, "task": False, "points": 2}}
+    answer = known(name="answer", points=None, answer=True, locked=True)
+    assert answer.kind == "answer"
+    assert answer.metadata() == {"deletable": False, "nbgrader": {
+        "cell_type": "code", "checksum": "abc", "grade": False, "grade_id": "answer", "locked": False,
+        "schema_version": 3, "solution": True, "task": False}}
+    assert known(points=1.5).points == 1.5
+    assert known(points=None, task=True).kind == "task"
+    assert known(points=None).kind == "read-only"
+
+
+def test_differences_name_each_change_in_words():
+    from grading.preprocessors.known_cells import differences, hide_tests
+
+    test = known()
+    hide_tests({"test": test}, Config())
+    assert test.visible == TEST
+    released = test.cell(source=TEST)
+    assert differences(released, test) == []                        # as released: no hidden tests
+    assert differences(test.cell(), test) == []                     # as the gradebook has it
+    changed = test.cell(source="pass")
+    changed.metadata.nbgrader.update(points="2.0", locked=False, solution=True)
+    assert differences(changed, test) == ["solution True instead of False", "locked False instead of True",
+                                          "its source edited"]
+    changed.metadata.nbgrader["points"] = "lots"
+    assert "points 'lots' instead of 2" in differences(changed, test)
+    markdown = nbformat.v4.new_markdown_cell(TEST)
+    assert differences(markdown, test) == ["no nbgrader metadata", "a markdown cell instead of code"]
+    renamed = test.cell(source=TEST)
+    renamed.metadata.nbgrader["grade_id"] = "mine"
+    assert differences(renamed, test) == ["grade_id 'mine'"]
+    answer = known(name="answer", points=None, answer=True, source="def double(x): ...")
+    assert differences(answer.cell(source=ANSWER), answer) == []    # an answer's code is the student's
+
+
+def test_a_demoted_cell_can_be_edited_and_deleted_again(course, release, caplog):
+    tampered = answered(release)
+    extra = nbformat.v4.new_code_cell("assert True", metadata={
+        "editable": False, "deletable": False, "tags": ["mine"],
+        "nbgrader": {"grade": True, "grade_id": "free_points", "points": 100, "solution": False}})
+    tampered.cells.append(extra)
+    notebook, _ = grade(course, tampered, caplog, steps=(RestoreKnownCells,))
+    demoted = next(c for c in notebook.cells if c.source == "assert True")
+    assert demoted.metadata == {"tags": ["mine"]}

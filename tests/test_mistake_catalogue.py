@@ -98,6 +98,7 @@ KERNEL_SAMPLE = ["sum over theta", "stores (cost, cache)", "shapes (47,) and (47
                  "theta_minus is theta_plus"]
 
 
+@pytest.mark.slow
 def test_a_real_kernel_gives_the_same_messages(material, tmp_path):
     import shutil
 

@@ -39,6 +39,7 @@ def tree(root):
                   if "__pycache__" not in p.parts)
 
 
+@pytest.mark.slow
 def test_release_is_exactly_what_generation_produces(generated):
     fresh, committed = generated / "release", ROOT / "release"
     assert tree(fresh) == tree(committed), "run `make release` and commit release/"
@@ -115,11 +116,13 @@ def test_release_keeps_the_helpers_and_figures(assignment):
     assert (folder / MESSAGES_FILE).is_file() == translated
 
 
+@pytest.mark.slow
 def test_validate_passes_on_the_instructor_notebook(generated):
     result = nbgrader(generated, "validate", f"source/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
     assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
 
 
+@pytest.mark.slow
 def test_validate_invert_on_the_release_passes_no_test(generated):
     result = nbgrader(generated, "validate", "--invert", f"release/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
     assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
@@ -137,6 +140,7 @@ def test_release_cells_are_read_only_where_given(assignment):
         assert meta[grade_id]["points"] == points
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("student", sorted(LOST))
 def test_autograde_scores(demo_course, student):
     _, scores = demo_course
@@ -146,6 +150,7 @@ def test_autograde_scores(demo_course, student):
     assert got == expected
 
 
+@pytest.mark.slow
 def test_feedback_is_written_for_every_student(demo_course):
     course, _ = demo_course
     for student in LOST:
@@ -157,6 +162,7 @@ def test_feedback_is_written_for_every_student(demo_course):
     assert "BEGIN HIDDEN TESTS" not in unfixed and "_quadratic_case" not in unfixed
 
 
+@pytest.mark.slow
 def test_feedback_reads_offline_and_names_each_exercise(demo_course):
     """Formulas are MathML (no MathJax to fetch), the summary names exercises, not "Test cell"."""
     course, _ = demo_course
@@ -170,6 +176,7 @@ def test_feedback_reads_offline_and_names_each_exercise(demo_course):
         assert '<a href="#test_ex3_gradient_check_nonlinear">Exercise 3: gradient_check (2/2)</a>' in html
 
 
+@pytest.mark.slow
 def test_export_writes_one_row_per_student(demo_course):
     course, _ = demo_course
     with open(course / "grades.csv") as handle:
@@ -180,6 +187,7 @@ def test_export_writes_one_row_per_student(demo_course):
         assert float(rows[student]["max_score"]) == 10
 
 
+@pytest.mark.slow
 def test_graded_notebooks_are_real_notebooks(demo_course):
     course, _ = demo_course
     for student in LOST:

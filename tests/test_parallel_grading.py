@@ -170,6 +170,7 @@ def files_under(course, folder):
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
+@pytest.mark.slow
 def test_one_failing_submission_does_not_stop_the_others(graded_twice):
     _, _, process = graded_twice
     assert process.returncode == 1, process.stderr
@@ -180,6 +181,7 @@ def test_one_failing_submission_does_not_stop_the_others(graded_twice):
     assert "graded 7 of 8 submissions" in process.stderr
 
 
+@pytest.mark.slow
 def test_one_tampered_submission_fails_neither_command(tmp_path):
     """Plain ``nbgrader autograde`` with the kit's configuration, and the parallel grader,
     exit 0 when one student's test cells were renamed and flagged as answers: that student is
@@ -224,6 +226,7 @@ def test_exit_codes_of_the_parallel_grader(tmp_path):
     assert "is not in the gradebook" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_a_progress_bar_counts_the_submissions(graded_twice):
     _, _, process = graded_twice
     assert f"grading {ASSIGNMENT}:" in process.stderr
@@ -231,6 +234,7 @@ def test_a_progress_bar_counts_the_submissions(graded_twice):
     assert "100%" in process.stderr
 
 
+@pytest.mark.slow
 def test_gradebooks_match(graded_twice):
     sequential, parallel, _ = graded_twice
     expected = gradebook_rows(sequential)
@@ -243,6 +247,7 @@ def test_gradebooks_match(graded_twice):
     assert gradebook_rows(parallel) == expected
 
 
+@pytest.mark.slow
 def test_autograded_notebooks_match(graded_twice):
     sequential, parallel, _ = graded_twice
     assert files_under(parallel, "autograded") == files_under(sequential, "autograded")
@@ -257,6 +262,7 @@ def test_autograded_notebooks_match(graded_twice):
         assert ours == theirs, notebook
 
 
+@pytest.mark.slow
 def test_feedback_matches(graded_twice):
     sequential, parallel, _ = graded_twice
     assert files_under(parallel, "feedback") == files_under(sequential, "feedback")
@@ -267,6 +273,7 @@ def test_feedback_matches(graded_twice):
         assert without_timestamps(twin, parallel) == without_timestamps(page, sequential), page
 
 
+@pytest.mark.slow
 def test_the_failed_submission_is_left_as_nbgrader_leaves_it(graded_twice):
     sequential, parallel, _ = graded_twice
     for course in (sequential, parallel):
@@ -275,6 +282,7 @@ def test_the_failed_submission_is_left_as_nbgrader_leaves_it(graded_twice):
         assert not (course / "autograded" / FAILS / ASSIGNMENT).exists()
 
 
+@pytest.mark.slow
 def test_already_graded_submissions_are_skipped_unless_forced(graded_twice):
     _, parallel, _ = graded_twice
     graded = parallel / "autograded" / "complete" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -358,12 +366,14 @@ def cut_off(tmp_path_factory):
     return course, done_mtime, alone, again
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_would_take_a_cut_off_grading_for_a_finished_one(cut_off):
     _, _, alone, _ = cut_off
     assert alone.returncode == 0, alone.stderr
     assert "Skipping existing assignment" in alone.stderr  # the student would stay half-graded
 
 
+@pytest.mark.slow
 def test_a_grading_cut_off_half_way_is_graded_again_from_the_start(cut_off):
     course, done_mtime, _, again = cut_off
     done = course / "autograded" / "done" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -380,6 +390,7 @@ def test_a_grading_cut_off_half_way_is_graded_again_from_the_start(cut_off):
     assert sum(score for score, _ in scores[SLOW].values()) == sum(top for _, top in scores[SLOW].values())
 
 
+@pytest.mark.slow
 def test_a_grading_missing_from_the_gradebook_is_graded_again(cut_off):
     course, *_ = cut_off
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gradebook:

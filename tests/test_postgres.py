@@ -22,6 +22,9 @@ from scaffold.course import generate_release, make_course, submit, tool_environm
 from scaffold.scores import cell_scores
 from scaffold.submissions import sample_submissions
 
+# A PostgreSQL server (installed when missing), written by parallel graders of a whole course.
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def postgres_url():

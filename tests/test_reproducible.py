@@ -67,6 +67,7 @@ def build_catalogues(out, pythonpath):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.system
 def test_catalogues_are_the_same_bytes_with_two_babels(tmp_path, older_babel):
     locked = build_catalogues(tmp_path / "locked", [ROOT])
     older = build_catalogues(tmp_path / "older", [older_babel, ROOT])
@@ -102,6 +103,7 @@ def draw(out, language, home):
     return {path.name: path.read_bytes() for path in sorted(out.glob("*.svg"))}
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("language", ["en", *languages()])
 def test_figures_name_no_tool_host_date_or_path(tmp_path, language, cjk_fonts):
     first = draw(tmp_path / "a-out", language, tmp_path / "home-a")

@@ -54,6 +54,7 @@ def test_readme_lists_every_notebook():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
 
 
+@pytest.mark.slow
 def test_choosing_epsilon():
     claims = run("01_choosing_epsilon")
     assert 1e-7 <= claims["best_epsilon_float64"] <= 1e-4
@@ -66,6 +67,7 @@ def test_choosing_epsilon():
     assert claims["complex_step_sin_error"] < 1e-15
 
 
+@pytest.mark.slow
 def test_kinks():
     claims = run("02_kinks")
     assert claims["baseline_difference"] < 2e-7
@@ -78,6 +80,7 @@ def test_kinks():
     assert claims["tiny_epsilon_difference"] > 1e-4
 
 
+@pytest.mark.slow
 def test_big_networks():
     claims = run("03_big_networks")
     assert 100_000 <= claims["n_parameters"] <= 110_000
@@ -92,6 +95,7 @@ def test_big_networks():
     assert claims["directional_evaluations"] == 2 * 2 * 6 + 2
 
 
+@pytest.mark.slow
 def test_randomness():
     claims = run("04_randomness")
     assert claims["unseeded_difference"] > 1e-3
@@ -100,6 +104,7 @@ def test_randomness():
     assert not claims["seeded_random_warning"]
 
 
+@pytest.mark.slow
 def test_regularization():
     claims = run("05_regularization")
     assert claims["combined_wrong_blocks"] == []  # the strong penalty hides the bug...

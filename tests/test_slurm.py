@@ -47,6 +47,9 @@ from scaffold.course import (
 from scaffold.scores import cell_scores
 from scaffold.submissions import release_notebook, sample_submissions, solution_answers, source_notebook
 
+# A Slurm cluster and a PostgreSQL server (installed when missing) grading a whole course.
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
 SCRIPT = ROOT / "deploy" / "slurm" / "grade.sbatch"
 SHARDS = 3
 SAMPLE_COPIES = 7  # 4 samples x 7 = 28, plus the problem submissions below

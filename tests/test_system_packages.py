@@ -32,6 +32,7 @@ def _candidate(package):
     return found[0] if found and found[0] != "(none)" else None
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("name", sorted(DEPENDENCIES))
 def test_every_dependency_installs_from_debian(name):
     """Every package a dependency names is in Debian's package lists; where the dependency
@@ -57,6 +58,7 @@ def test_every_dependency_installs_from_debian(name):
             f"apt-get would not install {package}:\n{done.stdout[-800:]}")
 
 
+@pytest.mark.system
 def test_fonts_are_found_from_an_empty_fontconfig_cache(tmp_path, cjk_fonts):
     """What a fresh machine has after installing the fonts: a fontconfig cache made from
     nothing by the set-up's own refresh, in which Chinese and Korean find Noto CJK."""

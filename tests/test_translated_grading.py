@@ -20,6 +20,9 @@ from scaffold.course import generate_release, make_course, nbgrader, submit
 from scaffold.scores import cell_scores
 from scaffold.submissions import edit, fill, release_notebook, solution_answers, source_notebook
 
+# nbgrader grades whole courses in every language (demo_course, translated_courses, hidden_course).
+pytestmark = pytest.mark.slow
+
 LANGUAGES = languages()
 #: Letters of the Chinese and Korean scripts.
 CJK = r"[\u3400-\u9fff\uac00-\ud7af]"

@@ -175,6 +175,7 @@ def _print_tables():
 TRANSLATED_SAMPLE = ["cs231n denominator", "comparison indented into the loop", "dW3 transposed"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language, words", [("zh", "最先出错"), ("ko", "처음 틀립니다")])
 def test_a_translated_release_locates_in_its_language(language, words, tmp_path):
     import shutil
