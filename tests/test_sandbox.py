@@ -201,7 +201,7 @@ def test_available_probes_with_a_kernels_python(fresh_probe, bwrap, monkeypatch,
 # --- inside the sandbox, where bubblewrap is installed --------------------------------------
 
 INSIDE = r"""
-echo "tmp:[$(ls -A /tmp)]"
+echo "tmp:[$(ls -A /tmp | LC_ALL=C sort | paste -sd, -)]"
 echo "seed:$(cat /run/grading/seed/data.csv)"
 echo "home:$HOME lang:$LANG extra:$GC_EXTRA secret:[${GRADER_SECRET_TOKEN:-}]"
 echo written > made_inside.txt && echo "write:ok"
@@ -230,10 +230,12 @@ def test_a_process_in_the_sandbox_sees_only_what_it_is_given(tmp_path, monkeypat
                            seed=[str(workdir / "data.csv")], workdir_bytes=1024 ** 2)
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    # /tmp holds nothing but the way to the working folder (when that lies below /tmp)
-    inside_tmp = Path(os.path.realpath(workdir)).relative_to("/tmp").parts[:1] \
-        if os.path.realpath(workdir).startswith("/tmp/") else ()
+    # /tmp holds nothing but the way to what is bound: the working folder and the Python
+    # running the kernel, where they lie below /tmp (a fresh clone's venv may).
+    bound = [os.path.realpath(workdir), *sandbox.python_prefixes()]
+    inside_tmp = sorted({Path(path).relative_to("/tmp").parts[0]
+                         for path in bound if path.startswith("/tmp/")})
     assert done.stdout.splitlines() == [
-        f"tmp:[{''.join(inside_tmp)}]", "seed:1,2", "home:/tmp lang:C.UTF-8 extra:given secret:[]",
+        f"tmp:[{','.join(inside_tmp)}]", "seed:1,2", "home:/tmp lang:C.UTF-8 extra:given secret:[]",
         "write:ok", "disk:capped", "usr:read-only", "outside:hidden"]
     assert sorted(os.listdir(workdir)) == ["data.csv"]      # what it wrote stayed in its tmpfs
