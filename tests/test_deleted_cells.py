@@ -3,13 +3,11 @@ the submission scores 0 automatically, is never left waiting for manual grading,
 notebook says so."""
 
 import logging
-import os
 import shutil
-import sys
-import warnings
 
 import nbformat
 import pytest
+from gradebooks import new_gradebook
 from nbgrader.api import Gradebook
 
 from grading.preprocessors.deleted_cells import ScoreDeletedCells
@@ -22,23 +20,14 @@ def template(tmp_path_factory):
     """A gradebook with assignment ``a``, notebook ``n`` (tests ``t1``, ``t2``, a graded answer
     ``ans``) and alice's submission, as SaveAutoGrades leaves it before scores are written."""
     path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
-    environ = dict(os.environ)
-    # nbgrader runs `alembic` by name when it makes a gradebook: the one beside this Python.
-    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")       # SQLAlchemy's notes on nbgrader's own sessions
-            with Gradebook(f"sqlite:///{path}") as gradebook:
-                gradebook.add_assignment("a")
-                gradebook.add_notebook("n", "a")
-                for name, points in (("t1", 1), ("t2", 2), ("ans", 3)):
-                    gradebook.add_grade_cell(name, "n", "a", max_score=points, cell_type="code")
-                gradebook.add_solution_cell("ans", "n", "a")
-                gradebook.add_student("alice")
-                gradebook.add_submission("a", "alice")
-    finally:
-        os.environ.clear()
-        os.environ.update(environ)
+    with new_gradebook(path) as gradebook:
+        gradebook.add_assignment("a")
+        gradebook.add_notebook("n", "a")
+        for name, points in (("t1", 1), ("t2", 2), ("ans", 3)):
+            gradebook.add_grade_cell(name, "n", "a", max_score=points, cell_type="code")
+        gradebook.add_solution_cell("ans", "n", "a")
+        gradebook.add_student("alice")
+        gradebook.add_submission("a", "alice")
     return path
 
 

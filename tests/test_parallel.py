@@ -4,14 +4,11 @@ around one grading, the log a worker keeps, the command line; nbgrader's convert
 by stand-ins and a small gradebook made here. ``test_parallel_grading.py`` grades real courses."""
 
 import logging
-import os
 import shutil
-import sys
-import warnings
 from types import SimpleNamespace
 
 import pytest
-from nbgrader.api import Gradebook
+from gradebooks import new_gradebook
 from nbgrader.coursedir import CourseDirectory
 
 from grading import parallel
@@ -27,20 +24,11 @@ GRADED = ["cut", "resubmitted", "unreadable", "no_feedback", "done"]
 def gradebook_file(tmp_path_factory):
     """A gradebook with assignment ``a`` (course ``c``) and the submissions of GRADED."""
     path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
-    environ = dict(os.environ)
-    # nbgrader runs `alembic` by name when it makes a gradebook: the one beside this Python.
-    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")       # SQLAlchemy's notes on nbgrader's own sessions
-            with Gradebook(f"sqlite:///{path}", "c") as gradebook:
-                gradebook.add_assignment("a")
-                for student in GRADED:
-                    gradebook.add_student(student)
-                    gradebook.add_submission("a", student)
-    finally:
-        os.environ.clear()
-        os.environ.update(environ)
+    with new_gradebook(path, "c") as gradebook:
+        gradebook.add_assignment("a")
+        for student in GRADED:
+            gradebook.add_student(student)
+            gradebook.add_submission("a", student)
     return path
 
 
